@@ -1,0 +1,1 @@
+"""Venture CRM server package."""

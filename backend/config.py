@@ -1,0 +1,220 @@
+"""Settings: every knob comes from a `CRM_*` environment variable with a documented default.
+
+`load_settings()` is the only place the server reads the environment. The JWT signing secret is
+taken from `CRM_SECRET_KEY`; without it, production refuses to start and every other mode
+generates one and keeps it (0600) in the data directory so tokens survive restarts.
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = ".secret_key"
+DEFAULT_SECRET_PLACEHOLDERS = {"change-me", "changeme", "secret", "dev", "development"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the server must not start."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    default: str
+    help: str
+
+
+# The documented table of settings (docs/operations.md is generated from the same facts).
+SETTINGS: tuple[Setting, ...] = (
+    Setting("CRM_DATA_DIR", "./data", "Directory holding the SQLite database, secrets and backups."),
+    Setting("CRM_HOST", "0.0.0.0", "Interface the HTTP server binds."),
+    Setting("CRM_PORT", "8080", "TCP port of the HTTP server."),
+    Setting("CRM_ENV", "development", "`development` or `production`; production requires CRM_SECRET_KEY."),
+    Setting("CRM_SECRET_KEY", "", "JWT signing secret (>= 32 characters). Generated into the data dir when unset outside production."),
+    Setting("CRM_PUBLIC_URL", "", "External base URL used in invite links (e.g. https://crm.example.ts.net). Defaults to the request's Host."),
+    Setting("CRM_CORS_ORIGIN", "", "Comma-separated origins allowed cross-origin. Empty: same-origin only."),
+    Setting("CRM_TRUSTED_PROXIES", "", "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is honoured."),
+    Setting("CRM_LOGIN_RATE_LIMIT_PER_MIN", "20", "Auth attempts (login, register, accept-invite) per client IP per minute; 0 disables."),
+    Setting("CRM_WRITE_RATE_LIMIT_PER_MIN", "1200", "POST/PUT/PATCH/DELETE requests per client IP per minute; 0 disables."),
+    Setting("CRM_GET_RATE_LIMIT_PER_MIN", "6000", "GET requests to /api per client IP per minute; 0 disables."),
+    Setting("CRM_LOGIN_LOCKOUT_THRESHOLD", "5", "Consecutive failed logins for one account or IP before back-off starts."),
+    Setting("CRM_LOGIN_LOCKOUT_MAX_SECONDS", "900", "Upper bound of the exponential login back-off."),
+    Setting("CRM_MAX_BODY_BYTES", str(10 * 1024 * 1024), "Largest accepted request body in bytes (413 above)."),
+    Setting("CRM_TOKEN_TTL_HOURS", "12", "Lifetime of a login token."),
+    Setting("CRM_INVITE_TTL_HOURS", "72", "Lifetime of an invite link."),
+    Setting("CRM_BCRYPT_ROUNDS", "12", "bcrypt cost factor for password hashes (4..16)."),
+    Setting("CRM_SQLITE_SYNCHRONOUS", "FULL", "SQLite synchronous mode in WAL (FULL or NORMAL)."),
+    Setting("CRM_ACCESS_LOG", "0", "1 to print one line per request to stderr."),
+    Setting("SMTP_HOST", "", "Outbound mail server; empty disables mail (invite links are then copied by hand)."),
+    Setting("SMTP_PORT", "587", "Outbound mail port."),
+    Setting("SMTP_SECURITY", "starttls", "`starttls`, `tls` (implicit TLS) or `none`."),
+    Setting("SMTP_USERNAME", "", "SMTP login; empty for no AUTH."),
+    Setting("SMTP_PASSWORD", "", "SMTP password."),
+    Setting("SMTP_FROM", "", "From address of outbound mail."),
+)
+DEFAULTS = {s.env: s.default for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    password: str
+    sender: str
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    host: str
+    port: int
+    env: str
+    secret_key: str
+    secret_source: str  # "environment" or "generated"
+    public_url: str
+    cors_origins: tuple[str, ...]
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+    login_rate_limit_per_min: int
+    write_rate_limit_per_min: int
+    get_rate_limit_per_min: int
+    login_lockout_threshold: int
+    login_lockout_max_seconds: int
+    max_body_bytes: int
+    token_ttl_hours: float
+    invite_ttl_hours: float
+    bcrypt_rounds: int
+    sqlite_synchronous: str
+    access_log: bool
+    smtp: SmtpSettings = field(repr=False)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "crm.db"
+
+
+def _int(env: dict, name: str, low: int = 0, high: int | None = None) -> int:
+    raw = env.get(name, DEFAULTS[name]).strip() or DEFAULTS[name]
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f">= {low}"
+        raise ConfigError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def _float(env: dict, name: str) -> float:
+    raw = env.get(name, DEFAULTS[name]).strip() or DEFAULTS[name]
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value}")
+    return value
+
+
+def _csv(env: dict, name: str) -> list[str]:
+    return [part.strip() for part in env.get(name, DEFAULTS[name]).split(",") if part.strip()]
+
+
+def _networks(env: dict, name: str):
+    networks = []
+    for item in _csv(env, name):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an IP address or CIDR range") from None
+    return tuple(networks)
+
+
+def _secret(env: dict, data_dir: Path, production: bool) -> tuple[str, str]:
+    given = env.get("CRM_SECRET_KEY", "").strip()
+    if given:
+        if len(given) < MIN_SECRET_LENGTH or given.lower() in DEFAULT_SECRET_PLACEHOLDERS:
+            raise ConfigError(
+                f"CRM_SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters "
+                "(e.g. `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`)")
+        return given, "environment"
+    if production:
+        raise ConfigError(
+            "CRM_ENV=production requires CRM_SECRET_KEY (at least "
+            f"{MIN_SECRET_LENGTH} random characters); refusing to start with a generated secret")
+    path = data_dir / SECRET_FILE_NAME
+    if path.exists():
+        stored = path.read_text().strip()
+        if len(stored) >= MIN_SECRET_LENGTH:
+            return stored, "generated"
+    stored = secrets.token_urlsafe(48)
+    # Create with 0600 from the start so the secret is never world-readable, even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(stored + "\n")
+    os.chmod(path, 0o600)
+    return stored, "generated"
+
+
+def load_settings(env: dict | None = None) -> Settings:
+    """Read and validate every setting; raises ConfigError with a message naming the variable."""
+    env = dict(os.environ if env is None else env)
+    mode = env.get("CRM_ENV", DEFAULTS["CRM_ENV"]).strip().lower() or "development"
+    if mode not in ("development", "production", "test"):
+        raise ConfigError(f"CRM_ENV must be development, production or test, got {mode!r}")
+    data_dir = Path(env.get("CRM_DATA_DIR", DEFAULTS["CRM_DATA_DIR"]) or DEFAULTS["CRM_DATA_DIR"]).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(data_dir, 0o700)
+    secret, source = _secret(env, data_dir, mode == "production")
+    synchronous = env.get("CRM_SQLITE_SYNCHRONOUS", DEFAULTS["CRM_SQLITE_SYNCHRONOUS"]).strip().upper()
+    if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+        raise ConfigError(f"CRM_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, got {synchronous!r}")
+    security = env.get("SMTP_SECURITY", DEFAULTS["SMTP_SECURITY"]).strip().lower() or "starttls"
+    if security not in ("starttls", "tls", "none"):
+        raise ConfigError(f"SMTP_SECURITY must be starttls, tls or none, got {security!r}")
+    public_url = env.get("CRM_PUBLIC_URL", "").strip().rstrip("/")
+    if public_url and not public_url.startswith(("http://", "https://")):
+        raise ConfigError(f"CRM_PUBLIC_URL must start with http:// or https://, got {public_url!r}")
+    return Settings(
+        data_dir=data_dir,
+        host=env.get("CRM_HOST", DEFAULTS["CRM_HOST"]).strip() or DEFAULTS["CRM_HOST"],
+        port=_int(env, "CRM_PORT", 0, 65535),
+        env=mode,
+        secret_key=secret,
+        secret_source=source,
+        public_url=public_url,
+        cors_origins=tuple(o.rstrip("/") for o in _csv(env, "CRM_CORS_ORIGIN")),
+        trusted_proxies=_networks(env, "CRM_TRUSTED_PROXIES"),
+        login_rate_limit_per_min=_int(env, "CRM_LOGIN_RATE_LIMIT_PER_MIN"),
+        write_rate_limit_per_min=_int(env, "CRM_WRITE_RATE_LIMIT_PER_MIN"),
+        get_rate_limit_per_min=_int(env, "CRM_GET_RATE_LIMIT_PER_MIN"),
+        login_lockout_threshold=_int(env, "CRM_LOGIN_LOCKOUT_THRESHOLD", 1),
+        login_lockout_max_seconds=_int(env, "CRM_LOGIN_LOCKOUT_MAX_SECONDS", 1),
+        max_body_bytes=_int(env, "CRM_MAX_BODY_BYTES", 1024),
+        token_ttl_hours=_float(env, "CRM_TOKEN_TTL_HOURS"),
+        invite_ttl_hours=_float(env, "CRM_INVITE_TTL_HOURS"),
+        bcrypt_rounds=_int(env, "CRM_BCRYPT_ROUNDS", 4, 16),
+        sqlite_synchronous=synchronous,
+        access_log=env.get("CRM_ACCESS_LOG", "0").strip() in ("1", "true", "yes"),
+        smtp=SmtpSettings(
+            host=env.get("SMTP_HOST", "").strip(),
+            port=_int(env, "SMTP_PORT", 1, 65535),
+            security=security,
+            username=env.get("SMTP_USERNAME", "").strip(),
+            password=env.get("SMTP_PASSWORD", ""),
+            sender=env.get("SMTP_FROM", "").strip(),
+        ),
+    )

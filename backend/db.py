@@ -1,0 +1,97 @@
+"""SQLite access: one pooled connection per request and the single way to write (`transaction`).
+
+Connections run in autocommit mode with explicit transactions. Writes are serialised by a
+process-wide lock before `BEGIN IMMEDIATE`, so concurrent requests queue in Python instead of
+spinning in SQLite's busy handler; readers never wait for writers (WAL).
+"""
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def utc_now() -> str:
+    """Current time as ISO-8601 UTC with milliseconds, e.g. 2026-11-21T23:59:01.123Z."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_id() -> str:
+    """A collision-safe string id (UUID4)."""
+    return str(uuid.uuid4())
+
+
+def connect(path: Path | str, synchronous: str = "FULL") -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Database:
+    """A small pool of connections to one SQLite file."""
+
+    def __init__(self, path: Path | str, synchronous: str = "FULL", pool_size: int = 16):
+        self.path = Path(path)
+        self.synchronous = synchronous
+        self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=pool_size)
+        self._write_lock = threading.Lock()
+        self._closed = False
+
+    def _acquire(self) -> sqlite3.Connection:
+        try:
+            return self._pool.get_nowait()
+        except queue.Empty:
+            return connect(self.path, self.synchronous)
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:  # never hand a half-finished transaction to the next request
+            conn.rollback()
+        if self._closed:
+            conn.close()
+            return
+        try:
+            self._pool.put_nowait(conn)
+        except queue.Full:
+            conn.close()
+
+    @contextmanager
+    def read(self):
+        """A connection for reads (no transaction; each statement sees the latest commit)."""
+        conn = self._acquire()
+        try:
+            yield conn
+        finally:
+            self._release(conn)
+
+    @contextmanager
+    def transaction(self):
+        """The one way to write: everything inside commits together or not at all."""
+        conn = self._acquire()
+        try:
+            with self._write_lock:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+        finally:
+            self._release(conn)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._pool.get_nowait().close()
+            except queue.Empty:
+                break

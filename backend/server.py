@@ -1,0 +1,723 @@
+"""The HTTP layer: route table, request parsing, auth gate, JSON envelope, headers, static files.
+
+Domain logic lives in the modules this file imports; handlers here only parse, call and wrap.
+Run with `python -m backend.server` (see config.py for the settings it reads).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import mimetypes
+import re
+import secrets
+import signal
+import sqlite3
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import audit, auth, invites, security, service_tokens
+from .config import ConfigError, Settings, load_settings
+from .db import Database
+from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
+                     PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
+from .migrate import MigrationError, apply_migrations
+from .principal import Principal, anonymous
+from .validation import Field, object_schema, parse_object
+from .version import __version__
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+PUBLIC, USER, ADMIN = "public", "user", "admin"
+ANY_SCOPE = "*"  # any valid service token may call the route
+GZIP_MIN_BYTES = 1024
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+UNMETERED_PATHS = {"/api/health", "/api/ready"}  # probes must never be rate limited
+
+
+# --- the application ---------------------------------------------------------------------------
+
+class App:
+    """Everything a request needs: settings, database, limiters. One per running server."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.db = Database(settings.db_path, settings.sqlite_synchronous)
+        self.limiter = security.RateLimiter({
+            "auth": settings.login_rate_limit_per_min,
+            "write": settings.write_rate_limit_per_min,
+            "read": settings.get_rate_limit_per_min,
+        })
+        self.backoff = security.LoginBackoff(settings.login_lockout_threshold,
+                                             settings.login_lockout_max_seconds)
+        self.tokens = service_tokens.TokenAuthenticator(self.db)
+        self.ready = False
+        self.static = StaticFiles(FRONTEND_DIR)
+
+    def start(self) -> list[str]:
+        """Run pending migrations; raises MigrationError to stop start-up."""
+        with self.db.read() as conn:
+            applied = apply_migrations(conn)
+        self.ready = True
+        return applied
+
+
+# --- requests and replies ----------------------------------------------------------------------
+
+@dataclass
+class Request:
+    app: App
+    method: str
+    path: str
+    params: dict
+    query: dict
+    headers: Any
+    body: bytes
+    ip: str
+    principal: Principal = field(default_factory=anonymous)
+    data: Any = None  # the validated JSON body, when the route declares one
+
+    def query_int(self, name: str, default: int, low: int = 0, high: int = 10_000) -> int:
+        raw = self.query.get(name)
+        if raw in (None, ""):
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest(f"query parameter '{name}' must be an integer") from None
+        if not low <= value <= high:
+            raise BadRequest(f"query parameter '{name}' must be between {low} and {high}")
+        return value
+
+    def base_url(self) -> str:
+        settings = self.app.settings
+        if settings.public_url:
+            return settings.public_url
+        proto = "http"
+        if self.headers.get("X-Forwarded-Proto") == "https" and settings.trusted_proxies:
+            proto = "https"
+        return f"{proto}://{self.headers.get('Host') or f'{settings.host}:{settings.port}'}"
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any                      # JSON-able object, or bytes for static files
+    headers: dict = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
+    gzipped: bytes | None = None   # a ready compressed form of a bytes body
+
+
+def ok(data, status: int = 200, **extra) -> Reply:
+    return Reply(status, {"data": data, **extra})
+
+
+def created(data) -> Reply:
+    return ok(data, 201)
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Callable[[Request], Reply]
+    auth: str
+    scope: str | None = None
+    body: dict | None = None        # JSON body spec: validated into req.data
+    rate: str | None = None         # rate-limit bucket override ("auth")
+    tag: str = "misc"
+
+    @property
+    def regex(self):
+        pattern = re.sub(r"\{(\w+)\*\}", r"(?P<\1>.+)", self.path)
+        return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "$")
+
+    @property
+    def summary(self) -> str:
+        return (self.handler.__doc__ or self.handler.__name__).strip().splitlines()[0]
+
+
+class Router:
+    """Literal paths by dict lookup, parameterised ones by regex; knows the verbs of a path."""
+
+    def __init__(self, routes: list[Route]):
+        self.routes = routes
+        self._literal: dict[str, dict[str, Route]] = {}
+        self._patterns: list[tuple[re.Pattern, dict[str, Route]]] = []
+        by_path: dict[str, dict[str, Route]] = {}
+        for route in routes:
+            methods = by_path.setdefault(route.path, {})
+            if route.method in methods:
+                raise ValueError(f"duplicate route {route.method} {route.path}")
+            methods[route.method] = route
+        for path, methods in by_path.items():
+            if "{" in path:
+                self._patterns.append((next(iter(methods.values())).regex, methods))
+            else:
+                self._literal[path] = methods
+
+    def match(self, path: str) -> tuple[dict[str, Route], dict] | None:
+        methods = self._literal.get(path)
+        if methods is not None:
+            return methods, {}
+        for regex, methods in self._patterns:
+            found = regex.match(path)
+            if found:
+                return methods, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+
+# --- handlers: parse, call the domain, wrap ----------------------------------------------------
+
+def health(req: Request) -> Reply:
+    """Liveness: the process answers."""
+    return ok({"status": "ok", "version": __version__})
+
+
+def ready(req: Request) -> Reply:
+    """Readiness: migrations have run and the database answers."""
+    if not req.app.ready:
+        raise ServiceUnavailable("migrations have not finished")
+    try:
+        with req.app.db.read() as conn:
+            conn.execute("SELECT 1 FROM schema_migrations LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
+        raise ServiceUnavailable(f"database unavailable: {exc}") from None
+    return ok({"status": "ready"})
+
+
+def bootstrap_status(req: Request) -> Reply:
+    """Whether the first admin still has to be created."""
+    with req.app.db.read() as conn:
+        return ok({"setup_required": auth.setup_required(conn)})
+
+
+def register(req: Request) -> Reply:
+    """Create the first user (an admin); refused once anyone exists."""
+    d = req.data
+    return Reply(201, auth.register_first_user(req.app.db, req.app.settings, d["username"], d["email"],
+                                               d["password"], req.ip))
+
+
+def login(req: Request) -> Reply:
+    """Sign in with username or email and password."""
+    identifier, backoff = req.data["username"], req.app.backoff
+    backoff.check(identifier, req.ip)
+    try:
+        session = auth.login(req.app.db, req.app.settings, identifier, req.data["password"], req.ip)
+    except Unauthorized:
+        backoff.failed(identifier, req.ip)
+        raise
+    backoff.succeeded(identifier, req.ip)
+    return Reply(200, session)
+
+
+def logout(req: Request) -> Reply:
+    """Revoke every token of the caller issued before now."""
+    auth.logout(req.app.db, req.principal)
+    return ok({"signed_out": True})
+
+
+def me(req: Request) -> Reply:
+    """The caller: a user, or the service token in use."""
+    p = req.principal
+    if p.kind == "service":
+        return ok({"kind": "service", "id": p.id, "name": p.name, "scopes": sorted(p.scopes)})
+    with req.app.db.read() as conn:
+        return ok(auth.get_user(conn, p.id))
+
+
+def change_password(req: Request) -> Reply:
+    """Change the caller's password; other sessions are signed out, a fresh token is returned."""
+    return Reply(200, auth.change_own_password(req.app.db, req.app.settings, req.principal,
+                                               req.data["current_password"], req.data["new_password"]))
+
+
+def invite_info(req: Request) -> Reply:
+    """What an invite link is for (email, role, status), for the accept screen."""
+    token = req.query.get("token", "")
+    if not token:
+        raise BadRequest("query parameter 'token' is required")
+    with req.app.db.read() as conn:
+        return ok(invites.invite_info(conn, token))
+
+
+def accept_invite(req: Request) -> Reply:
+    """Create an account from a one-time invite token."""
+    d = req.data
+    return Reply(201, invites.accept_invite(req.app.db, req.app.settings, d["token"], d["username"],
+                                            d["password"], req.ip))
+
+
+def list_users(req: Request) -> Reply:
+    """Everyone with an account (active first)."""
+    with req.app.db.read() as conn:
+        return ok(auth.list_users(conn))
+
+
+def create_user(req: Request) -> Reply:
+    """Create a user directly (admin)."""
+    d = req.data
+    return created(auth.create_user(req.app.db, req.app.settings, req.principal, d["username"],
+                                    d["email"], d["password"], d.get("role", "member")))
+
+
+def update_user(req: Request) -> Reply:
+    """Change a user's role, active flag, email or password (admin)."""
+    if not req.data:
+        raise BadRequest("nothing to change: send role, is_active, email or password")
+    return ok(auth.update_user(req.app.db, req.app.settings, req.principal, req.params["id"], req.data))
+
+
+def list_invites(req: Request) -> Reply:
+    """Invites with their status."""
+    with req.app.db.read() as conn:
+        return ok(invites.list_invites(conn))
+
+
+def create_invite(req: Request) -> Reply:
+    """Invite someone by email; the link is returned once and mailed when SMTP is set up."""
+    invite = invites.create_invite(req.app.db, req.app.settings, req.principal, req.data["email"],
+                                   req.data.get("role", "member"), req.base_url())
+    sent, error = invites.send_invite_email(req.app.settings, invite, req.principal.name or "An admin")
+    return created({**invite, "email_sent": sent, "email_error": error})
+
+
+def revoke_invite(req: Request) -> Reply:
+    """Revoke a pending invite."""
+    return ok(invites.revoke_invite(req.app.db, req.principal, req.params["id"]))
+
+
+def list_service_tokens(req: Request) -> Reply:
+    """Service tokens (never the secret itself)."""
+    with req.app.db.read() as conn:
+        return ok(service_tokens.list_tokens(conn))
+
+
+def create_service_token(req: Request) -> Reply:
+    """Mint a scoped service token; the secret is shown only in this response."""
+    return created(service_tokens.create_token(req.app.db, req.principal, req.data["name"],
+                                               req.data["scopes"]))
+
+
+def revoke_service_token(req: Request) -> Reply:
+    """Revoke a service token at once."""
+    return ok(service_tokens.revoke_token(req.app.db, req.principal, req.params["id"]))
+
+
+def audit_log(req: Request) -> Reply:
+    """The audit log, newest first, filterable by action, entity, actor and time."""
+    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10**9)
+    with req.app.db.read() as conn:
+        entries, total = audit.list_entries(conn, req.query, limit, offset)
+    return ok(entries, total=total, limit=limit, offset=offset)
+
+
+def security_status(req: Request) -> Reply:
+    """Security configuration and a checklist of what needs attention."""
+    with req.app.db.read() as conn:
+        return ok(security.status_report(req.app.settings, conn, req.app.limiter, req.app.backoff,
+                                         req.headers.get("X-Forwarded-Proto")))
+
+
+def openapi(req: Request) -> Reply:
+    """This API as an OpenAPI 3 document, generated from the route table."""
+    return Reply(200, openapi_document(ROUTES))
+
+
+def index_page(req: Request) -> Reply:
+    """The single-page app."""
+    nonce = secrets.token_urlsafe(18)
+    return Reply(200, req.app.static.index(nonce), content_type="text/html; charset=utf-8",
+                 headers={"Cache-Control": "no-store", **security.security_headers(nonce)})
+
+
+def static_file(req: Request) -> Reply:
+    """Vendored scripts and assets."""
+    kind = req.path.split("/", 2)[1]
+    body, content_type, gzipped = req.app.static.file(kind, req.params["path"])
+    return Reply(200, body, content_type=content_type, gzipped=gzipped,
+                 headers={"Cache-Control": "public, max-age=31536000, immutable" if kind == "vendor"
+                          else "no-cache"})
+
+
+# --- the route table ---------------------------------------------------------------------------
+
+USERNAME = Field("username", required=True)
+EMAIL = Field("email", required=True)
+ROLE = Field(choices=auth.ROLES, description="admin or member (default member)")
+
+ROUTES: list[Route] = [
+    Route("GET", "/api/health", health, PUBLIC, tag="system"),
+    Route("GET", "/api/ready", ready, PUBLIC, tag="system"),
+    Route("GET", "/api/openapi.json", openapi, PUBLIC, tag="system"),
+    Route("GET", "/api/bootstrap/status", bootstrap_status, PUBLIC, tag="auth"),
+    Route("POST", "/api/auth/register", register, PUBLIC, rate="auth", tag="auth",
+          body={"username": USERNAME, "email": EMAIL, "password": auth.PASSWORD}),
+    Route("POST", "/api/auth/login", login, PUBLIC, rate="auth", tag="auth",
+          body={"username": Field(required=True, min_length=1, max_length=254,
+                                  description="Username or email address"),
+                "password": Field("password", required=True, min_length=1, max_length=1024)}),
+    Route("GET", "/api/auth/invite", invite_info, PUBLIC, rate="auth", tag="auth"),
+    Route("POST", "/api/auth/accept-invite", accept_invite, PUBLIC, rate="auth", tag="auth",
+          body={"token": Field(required=True, min_length=1, max_length=200), "username": USERNAME,
+                "password": auth.PASSWORD}),
+    Route("POST", "/api/auth/logout", logout, USER, tag="auth"),
+    Route("GET", "/api/auth/me", me, USER, scope=ANY_SCOPE, tag="auth"),
+    Route("POST", "/api/auth/password", change_password, USER, rate="auth", tag="auth",
+          body={"current_password": Field("password", required=True, max_length=1024),
+                "new_password": auth.PASSWORD}),
+    Route("GET", "/api/users", list_users, USER, tag="users"),
+    Route("POST", "/api/admin/users", create_user, ADMIN, tag="users",
+          body={"username": USERNAME, "email": EMAIL, "password": auth.PASSWORD, "role": ROLE}),
+    Route("PATCH", "/api/admin/users/{id}", update_user, ADMIN, tag="users",
+          body={"role": ROLE, "is_active": Field("boolean"), "email": Field("email"),
+                "password": Field("password", min_length=8, max_length=256)}),
+    Route("GET", "/api/admin/invites", list_invites, ADMIN, tag="users"),
+    Route("POST", "/api/admin/invites", create_invite, ADMIN, tag="users",
+          body={"email": EMAIL, "role": ROLE}),
+    Route("DELETE", "/api/admin/invites/{id}", revoke_invite, ADMIN, tag="users"),
+    Route("GET", "/api/admin/service-tokens", list_service_tokens, ADMIN, tag="service tokens"),
+    Route("POST", "/api/admin/service-tokens", create_service_token, ADMIN, tag="service tokens",
+          body={"name": Field(required=True, min_length=1, max_length=100),
+                "scopes": Field("array", required=True, min_length=1,
+                                choices=tuple(service_tokens.SCOPES))}),
+    Route("DELETE", "/api/admin/service-tokens/{id}", revoke_service_token, ADMIN, tag="service tokens"),
+    Route("GET", "/api/audit-log", audit_log, ADMIN, tag="security"),
+    Route("GET", "/api/security/status", security_status, ADMIN, tag="security"),
+    Route("GET", "/", index_page, PUBLIC, tag="app"),
+    Route("GET", "/index.html", index_page, PUBLIC, tag="app"),
+    Route("GET", "/vendor/{path*}", static_file, PUBLIC, tag="app"),
+    Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
+]
+ROUTER = Router(ROUTES)
+
+
+def authorize(route: Route, principal: Principal) -> None:
+    """The auth gate every request passes: raises 401/403 unless the route admits the caller."""
+    if route.auth == PUBLIC:
+        return
+    if principal.kind == "anonymous":
+        raise Unauthorized("authentication required")
+    if principal.kind == "service":
+        if route.auth == ADMIN or route.scope is None:
+            raise Forbidden("service tokens cannot use this endpoint", code="scope_denied")
+        if route.scope != ANY_SCOPE and route.scope not in principal.scopes:
+            raise Forbidden(f"service token lacks scope '{route.scope}'", code="scope_denied")
+        return
+    if route.auth == ADMIN and principal.role != "admin":
+        raise Forbidden("admin role required", code="admin_required")
+
+
+def openapi_document(routes: list[Route]) -> dict:
+    paths: dict[str, dict] = {}
+    for route in routes:
+        if not route.path.startswith("/api/"):
+            continue
+        operation: dict[str, Any] = {
+            "summary": route.summary, "operationId": route.handler.__name__ + "_" + route.method.lower(),
+            "tags": [route.tag], "x-auth": route.auth,
+            "responses": {"200": {"description": "OK"}, "400": {"$ref": "#/components/responses/Error"}},
+        }
+        if route.scope:
+            operation["x-scope"] = route.scope
+        if route.auth == PUBLIC:
+            operation["security"] = []
+        else:
+            operation["security"] = [{"bearer": []}] + ([{"apiKey": []}] if route.scope else [])
+            operation["responses"]["401"] = {"$ref": "#/components/responses/Error"}
+            operation["responses"]["403"] = {"$ref": "#/components/responses/Error"}
+        params = re.findall(r"\{(\w+)\}", route.path)
+        if params:
+            operation["parameters"] = [{"name": p, "in": "path", "required": True,
+                                        "schema": {"type": "string"}} for p in params]
+        if route.body:
+            operation["requestBody"] = {"required": True, "content": {
+                "application/json": {"schema": object_schema(route.body)}}}
+        paths.setdefault(route.path, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Venture CRM", "version": __version__,
+                 "description": "Generated from the server's route table."},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
+            "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["error"],
+                "properties": {"error": {"type": "string"}, "code": {"type": "string"}}}}}}},
+        },
+    }
+
+
+# --- static files ------------------------------------------------------------------------------
+
+class StaticFiles:
+    """index.html (re-read when it changes, nonce injected per response) and immutable vendor
+    files cached in memory with their gzip form."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._index: tuple[float, list[bytes]] | None = None
+        self._files: dict[Path, tuple[bytes, str, bytes | None]] = {}
+        self._lock = threading.Lock()
+
+    def index(self, nonce: str) -> bytes:
+        path = self.root / "index.html"
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            raise NotFound("frontend/index.html is missing from this installation") from None
+        if self._index is None or self._index[0] != mtime:
+            self._index = (mtime, path.read_bytes().split(b"__CSP_NONCE__"))
+        return nonce.encode().join(self._index[1])
+
+    def file(self, kind: str, relative: str) -> tuple[bytes, str, bytes | None]:
+        """(content, content type, gzip form or None); vendor files are read and compressed once."""
+        base = (self.root / kind).resolve()
+        path = (base / relative).resolve()
+        if base not in path.parents or not path.is_file():
+            raise NotFound(f"no such file: /{kind}/{relative}")
+        with self._lock:
+            cached = self._files.get(path)
+        if cached is None:
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            if content_type.startswith("text/") or content_type.endswith("javascript"):
+                content_type += "; charset=utf-8"
+            content = path.read_bytes()
+            compressible = content_type.startswith(("text/", "application/javascript", "application/json",
+                                                    "image/svg"))
+            cached = (content, content_type,
+                      gzip.compress(content, 9) if compressible and len(content) >= GZIP_MIN_BYTES else None)
+            if kind == "vendor":
+                with self._lock:
+                    self._files[path] = cached
+        return cached
+
+
+# --- the request handler -----------------------------------------------------------------------
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "VentureCRM/" + __version__
+    sys_version = ""
+    # Without this every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
+    disable_nagle_algorithm = True
+    timeout = 75  # idle keep-alive connections are closed, so slow clients cannot pin threads
+
+    def do_GET(self): self._dispatch("GET")
+    def do_HEAD(self): self._dispatch("HEAD")
+    def do_POST(self): self._dispatch("POST")
+    def do_PUT(self): self._dispatch("PUT")
+    def do_PATCH(self): self._dispatch("PATCH")
+    def do_DELETE(self): self._dispatch("DELETE")
+    def do_OPTIONS(self): self._dispatch("OPTIONS")
+
+    def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
+        if self.server.app.settings.access_log:
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+    def send_error(self, code, message=None, explain=None):
+        # Malformed request lines and unsupported verbs: answer in JSON like everything else.
+        self.close_connection = True
+        self._write(Reply(code, {"error": message or HTTPStatus(code).phrase,
+                                 "code": HTTPStatus(code).phrase.lower().replace(" ", "_")}))
+
+    def _dispatch(self, method: str) -> None:
+        app: App = self.server.app
+        started = time.perf_counter()
+        request_id = secrets.token_hex(8)
+        reply: Reply
+        try:
+            reply = self._handle(app, method)
+        except ApiError as exc:
+            reply = Reply(exc.status, exc.body(), dict(exc.headers))
+        except Exception:  # a bug, not bad input: log it, answer 500 without internals
+            sys.stderr.write(f"[{request_id}] {method} {self.path}\n{traceback.format_exc()}")
+            reply = Reply(500, {"error": "internal error; see the server log", "code": "internal",
+                                "request_id": request_id})
+        reply.headers.setdefault("X-Request-Id", request_id)
+        reply.headers.update(security.cors_headers(app.settings, self.headers.get("Origin")))
+        self._write(reply, head_only=method == "HEAD")
+        if app.settings.access_log:
+            sys.stderr.write(f"{method} {self.path.split('?')[0]} {reply.status} "
+                             f"{(time.perf_counter() - started) * 1000:.1f}ms\n")
+
+    def _read_body(self, settings: Settings) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            self.close_connection = True
+            raise LengthRequired("chunked request bodies are not supported; send Content-Length")
+        raw = self.headers.get("Content-Length")
+        if not raw:
+            return b""
+        try:
+            length = int(raw)
+            if length < 0:
+                raise ValueError
+        except ValueError:
+            self.close_connection = True
+            raise BadRequest("invalid Content-Length header") from None
+        if length > settings.max_body_bytes:
+            self.close_connection = True  # the unread body must not be parsed as the next request
+            if length <= DRAIN_LIMIT_BYTES:
+                # Reading what the client is already sending lets it see the 413 instead of a reset.
+                remaining = length
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+            raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of "
+                                  f"{settings.max_body_bytes} bytes", limit=settings.max_body_bytes)
+        return self.rfile.read(length)
+
+    def _handle(self, app: App, method: str) -> Reply:
+        settings = app.settings
+        url = urlsplit(self.path)
+        path = url.path
+        body = self._read_body(settings)
+        ip = security.client_ip(self.client_address[0], self.headers.get("X-Forwarded-For"),
+                                settings.trusted_proxies)
+        found = ROUTER.match(path)
+        if found is None:
+            if not path.startswith("/api/"):
+                raise NotFound(f"not found: {path}")
+            # Anonymous callers learn nothing about which API paths exist.
+            if self._authenticate(app, ip).kind == "anonymous":
+                raise Unauthorized("authentication required")
+            raise NotFound(f"no such endpoint: {path}")
+        methods, params = found
+        if method == "OPTIONS":
+            if not security.cors_headers(settings, self.headers.get("Origin")):
+                raise Forbidden("cross-origin requests from this origin are not allowed")
+            return Reply(204, None, {"Allow": ", ".join(methods)})
+        route = methods.get("GET" if method == "HEAD" else method)
+        if route is None:
+            raise MethodNotAllowed(f"{method} is not allowed on {path}; allowed: {', '.join(methods)}",
+                                   headers={"Allow": ", ".join(methods)})
+        if path.startswith("/api/") and path not in UNMETERED_PATHS:
+            app.limiter.hit(route.rate or ("read" if route.method == "GET" else "write"), ip)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        req = Request(app, method, path, params, query, self.headers, body, ip)
+        if route.auth != PUBLIC:
+            req.principal = self._authenticate(app, ip)
+            authorize(route, req.principal)
+        if route.body is not None:
+            req.data = parse_object(self._json(body), route.body)
+        return route.handler(req)
+
+    def _authenticate(self, app: App, ip: str) -> Principal:
+        header = self.headers.get("Authorization") or ""
+        api_key = self.headers.get("X-API-Key")
+        with app.db.read() as conn:
+            if header:
+                scheme, _, token = header.partition(" ")
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise Unauthorized("Authorization header must be 'Bearer <token>'")
+                return auth.authenticate_bearer(conn, app.settings, token.strip(), ip)
+            if api_key:
+                return app.tokens.authenticate(conn, api_key.strip(), ip)
+        return anonymous(ip)
+
+    def _json(self, body: bytes) -> Any:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(f"expected Content-Type application/json, got {content_type}")
+        if not body.strip():
+            raise BadRequest("request body is empty; expected a JSON object")
+        try:
+            return json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise BadRequest(f"request body is not valid JSON{where}", code="malformed_json") from None
+
+    def _write(self, reply: Reply, head_only: bool = False) -> None:
+        headers = {"Content-Type": reply.content_type}
+        if reply.body is None:
+            payload = b""
+            headers.pop("Content-Type")
+        elif isinstance(reply.body, bytes):
+            payload = reply.body
+        else:
+            payload = json.dumps(reply.body, separators=(",", ":"), ensure_ascii=False).encode()
+            headers["Cache-Control"] = "no-store"
+            headers.update(security.security_headers())
+        headers.update(reply.headers)
+        if "Content-Security-Policy" not in headers:
+            headers.update(security.security_headers())
+        accepts_gzip = "gzip" in (self.headers.get("Accept-Encoding") or "")
+        if accepts_gzip and (reply.gzipped is not None or (
+                len(payload) >= GZIP_MIN_BYTES
+                and (not isinstance(reply.body, bytes) or reply.content_type.startswith("text/html")))):
+            payload = reply.gzipped if reply.gzipped is not None else gzip.compress(payload, 5)
+            headers["Content-Encoding"] = "gzip"
+            headers["Vary"] = ", ".join(filter(None, [headers.get("Vary"), "Accept-Encoding"]))
+        headers["Content-Length"] = str(len(payload))
+        if self.close_connection:
+            headers["Connection"] = "close"
+        lines = [f"HTTP/1.1 {reply.status} {HTTPStatus(reply.status).phrase}",
+                 f"Date: {self.date_time_string()}", f"Server: {self.server_version}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
+        self.log_request(reply.status)
+        try:
+            # One write per response: no Nagle stall between head and body.
+            self.wfile.write(head if head_only else head + payload)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, app: App):
+        self.app = app
+        super().__init__((app.settings.host, app.settings.port), Handler)
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"venture-crm: configuration error: {exc}", file=sys.stderr)
+        return 2
+    app = App(settings)
+    started = time.perf_counter()
+    try:
+        applied = app.start()
+    except MigrationError as exc:
+        print(f"venture-crm: cannot start: {exc}", file=sys.stderr)
+        return 3
+    server = Server(app)
+    host, port = server.server_address[:2]
+
+    def stop(signum, frame):
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if applied:
+        print(f"venture-crm: applied migrations {', '.join(applied)}", flush=True)
+    print(f"venture-crm {__version__} listening on http://{host}:{port} "
+          f"(env {settings.env}, data {settings.data_dir}, ready in "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
+    try:
+        server.serve_forever(poll_interval=0.5)
+    finally:
+        server.server_close()
+        app.db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
