@@ -103,9 +103,12 @@ class RateLimiter:
 class LoginBackoff:
     """Exponential back-off after repeated failed logins, per account and per client IP.
 
-    After `threshold` consecutive failures the key is locked for 2, 4, 8 ... seconds (capped);
-    a success clears the account and the IP.
+    After `threshold` consecutive failures an account is locked for 2, 4, 8 ... seconds (capped);
+    a client IP gets four times the allowance, because a whole office may share one address.
+    A success clears the account and the IP.
     """
+
+    IP_ALLOWANCE_FACTOR = 4
 
     def __init__(self, threshold: int, max_seconds: int, clock=time.monotonic):
         self.threshold = threshold
@@ -132,10 +135,11 @@ class LoginBackoff:
         now = self._clock()
         with self._lock:
             for key in self.keys(identifier, ip):
+                threshold = self.threshold * (self.IP_ALLOWANCE_FACTOR if key.startswith("ip:") else 1)
                 failures = self._state.get(key, (0, 0.0))[0] + 1
                 locked = 0.0
-                if failures >= self.threshold:
-                    locked = now + min(self.max_seconds, 2 ** (failures - self.threshold + 1))
+                if failures >= threshold:
+                    locked = now + min(self.max_seconds, 2 ** (failures - threshold + 1))
                 self._state[key] = (failures, locked)
             if len(self._state) > 50_000:
                 self._state = {k: v for k, v in self._state.items() if v[1] > now}
