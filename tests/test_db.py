@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -75,8 +76,9 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
     for t in threads:
         t.start()
-    while len(acknowledged) < 150:
-        pass
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 150 and time.monotonic() < deadline:
+        time.sleep(0.005)
     srv.stop(signal.SIGKILL)
     stop.set()
     for t in threads:

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Venture CRM: `./start.sh` sets up and runs the server; `./start.sh test` sets up and runs every test.
+# Settings come from CRM_* / SMTP_* environment variables, passed through unchanged (docs/operations.md).
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+VENV="$ROOT/.venv"
+PY="${PYTHON:-python3}"
+
+log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+
+# Install a requirements file into .venv only when it changed since the last install.
+ensure_venv() {
+  local req="$1" stamp="$VENV/.installed-$(basename "$1")"
+  if [ ! -x "$VENV/bin/python" ]; then
+    log "creating virtualenv in .venv"
+    "$PY" -m venv "$VENV"
+  fi
+  local want; want=$(sha256sum "$req" requirements.txt | sha256sum | cut -c1-16)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    log "installing $req"
+    "$VENV/bin/pip" install --disable-pip-version-check -q -r "$req"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_node_packages() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    log "installing node.js and npm (apt)"
+    apt_install nodejs npm
+  fi
+  local want; want=$(sha256sum package-lock.json | cut -c1-16)
+  if [ ! -f node_modules/.installed ] || [ "$(cat node_modules/.installed)" != "$want" ]; then
+    log "installing node packages for the front-end checks (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$want" > node_modules/.installed
+  fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ "$APT_UPDATED" -eq 0 ]; then
+    $sudo apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installing chromium for the browser tests (apt)"
+    apt_install chromium
+  fi
+}
+
+case "${1:-run}" in
+  run|"")
+    ensure_venv requirements.txt
+    export CRM_DATA_DIR="${CRM_DATA_DIR:-$ROOT/data}"
+    exec "$VENV/bin/python" -m backend.server
+    ;;
+  test)
+    shift || true
+    ensure_venv requirements-test.txt
+    ensure_node_packages
+    ensure_chromium
+    log "running the test suite"
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  bench)
+    shift || true
+    ensure_venv requirements.txt
+    exec "$VENV/bin/python" "bench/${1:-health_bench}.py" "${@:2}"
+    ;;
+  *)
+    echo "usage: ./start.sh [run|test [pytest args]|bench NAME]" >&2
+    exit 2
+    ;;
+esac
