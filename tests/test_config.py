@@ -66,3 +66,10 @@ def test_tokens_survive_a_restart(tmp_path):
         assert second.client(admin.token).get("/api/auth/me").data["username"] == "admin"
     finally:
         second.stop()
+
+
+def test_every_setting_is_documented():
+    from backend.config import SETTINGS
+    doc = (ROOT / "docs" / "operations.md").read_text()
+    missing = [s.env for s in SETTINGS if f"`{s.env}`" not in doc]
+    assert not missing, f"document these in docs/operations.md: {missing}"
