@@ -1,0 +1,28 @@
+"""Runs the jsdom render check of the single-page app (tests/frontend/render_check.js).
+
+It loads frontend/index.html with the vendored React/Babel from disk and a stubbed API, and checks
+that the first-run setup and login screens really render, that a second load uses the compile
+cache instead of Babel, and that every SRI hash matches the vendored files.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "tests" / "frontend" / "render_check.js"
+
+
+def test_frontend_renders_in_jsdom():
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed; the jsdom render check needs Node.js 20+")
+    if not (ROOT / "node_modules" / "jsdom").is_dir():
+        pytest.skip("node_modules/jsdom is missing; run `npm ci` (or `npm install`) at the repository root")
+    proc = subprocess.run([node, str(SCRIPT)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    output = (proc.stdout + proc.stderr).strip()
+    assert proc.returncode == 0, f"render_check.js exited {proc.returncode}:\n{output}"
+    assert "render_check: PASS" in proc.stdout, output
