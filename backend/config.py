@@ -48,6 +48,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_INVITE_TTL_HOURS", "72", "Lifetime of an invite link."),
     Setting("CRM_BCRYPT_ROUNDS", "12", "bcrypt cost factor for password hashes (4..16)."),
     Setting("CRM_SQLITE_SYNCHRONOUS", "FULL", "SQLite synchronous mode in WAL (FULL or NORMAL)."),
+    Setting("CRM_AUTOMATION_INTERVAL_SECONDS", "900", "How often scheduled automation rules run over every investor."),
     Setting("CRM_ACCESS_LOG", "0", "1 to print one line per request to stderr."),
     Setting("SMTP_HOST", "", "Outbound mail server; empty disables mail (invite links are then copied by hand)."),
     Setting("SMTP_PORT", "587", "Outbound mail port."),
@@ -95,6 +96,7 @@ class Settings:
     bcrypt_rounds: int
     sqlite_synchronous: str
     access_log: bool
+    automation_interval_seconds: int
     smtp: SmtpSettings = field(repr=False)
 
     @property
@@ -209,6 +211,7 @@ def load_settings(env: dict | None = None) -> Settings:
         bcrypt_rounds=_int(env, "CRM_BCRYPT_ROUNDS", 4, 16),
         sqlite_synchronous=synchronous,
         access_log=env.get("CRM_ACCESS_LOG", "0").strip() in ("1", "true", "yes"),
+        automation_interval_seconds=_int(env, "CRM_AUTOMATION_INTERVAL_SECONDS", 10),
         smtp=SmtpSettings(
             host=env.get("SMTP_HOST", "").strip(),
             port=_int(env, "SMTP_PORT", 1, 65535),

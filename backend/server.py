@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import audit, auth, invites, security, service_tokens
+from . import audit, auth, automations, collab, grid, invites, security, service_tokens, views
 from .config import ConfigError, Settings, load_settings
-from .db import Database
+from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .migrate import MigrationError, apply_migrations
-from .principal import Principal, anonymous
+from .principal import Principal, anonymous, system
 from .validation import Field, object_schema, parse_object
 from .version import __version__
 
@@ -59,11 +59,26 @@ class App:
         self.tokens = service_tokens.TokenAuthenticator(self.db)
         self.ready = False
         self.static = StaticFiles(FRONTEND_DIR)
+        self.signal = collab.ChangeSignal()
+        self.presence = collab.Presence()
+        self.automations = automations.Automations(self.db)
+        self.grid = grid.Grid(self.db, on_change=self.signal.notify, automations=self.automations)
+        self.views = views.Views(self.db, self.grid)
+        self.scheduler: automations.Scheduler | None = None
 
-    def start(self) -> list[str]:
-        """Run pending migrations; raises MigrationError to stop start-up."""
+    def start(self, background: bool = False) -> list[str]:
+        """Run pending migrations and seed a new grid; raises MigrationError to stop start-up.
+        With `background`, also start the automation scheduler thread."""
         with self.db.read() as conn:
             applied = apply_migrations(conn)
+        setup = system("setup")
+        if self.grid.seed_defaults(setup):
+            self.automations.seed_defaults(setup, self.grid.columns())
+        self.signal.notify(self.grid.version())
+        if background:
+            self.scheduler = automations.Scheduler(self.automations, self.grid,
+                                                   self.settings.automation_interval_seconds)
+            self.scheduler.start()
         self.ready = True
         return applied
 
@@ -328,6 +343,215 @@ def security_status(req: Request) -> Reply:
                                          req.headers.get("X-Forwarded-Proto")))
 
 
+# --- the fundraising grid ---------------------------------------------------------------------
+
+def _flag(req: Request, name: str) -> bool:
+    return req.query.get(name, "").lower() in ("1", "true", "yes")
+
+
+def _shape(req: Request) -> str:
+    shape = req.query.get("shape", "full")
+    if shape not in ("full", "compact"):
+        raise BadRequest("query parameter 'shape' must be full or compact")
+    return shape
+
+
+def _json_bytes(body: bytes, gzipped: bytes | None = None) -> Reply:
+    return Reply(200, body, headers={"Cache-Control": "no-store"},
+                 content_type="application/json; charset=utf-8", gzipped=gzipped)
+
+
+def get_grid(req: Request) -> Reply:
+    """The whole grid: columns and rows (?shape=compact for the column-wise browser form)."""
+    wants_gzip = "gzip" in (req.headers.get("Accept-Encoding") or "")
+    body, gzipped = req.app.grid.grid_response(_shape(req), _flag(req, "include_archived"), wants_gzip)
+    return _json_bytes(body, gzipped)
+
+
+def list_columns(req: Request) -> Reply:
+    """Columns in display order (?include_archived=1 adds archived ones)."""
+    return ok(req.app.grid.columns(_flag(req, "include_archived")))
+
+
+def create_column(req: Request) -> Reply:
+    """Add a typed column (a `fund` column is a fund: options vintage, target, currency)."""
+    d = req.data
+    return created(req.app.grid.create_column(req.principal, d["name"], d["type"], d.get("options"),
+                                              d.get("frozen", False), d.get("width"), d.get("position")))
+
+
+def update_column(req: Request) -> Reply:
+    """Rename, move, freeze, resize a column or change its options."""
+    if not req.data:
+        raise BadRequest("nothing to change: send name, options, position, frozen or width")
+    return ok(req.app.grid.update_column(req.principal, req.params["id"], req.data))
+
+
+def archive_column(req: Request) -> Reply:
+    """Archive a column (its values are kept; restore brings them back)."""
+    return ok(req.app.grid.set_column_archived(req.principal, req.params["id"], True))
+
+
+def restore_column(req: Request) -> Reply:
+    """Bring an archived column back with its values."""
+    return ok(req.app.grid.set_column_archived(req.principal, req.params["id"], False))
+
+
+def create_row(req: Request) -> Reply:
+    """Add an investor; `values` keys are column ids or names."""
+    return created(req.app.grid.create_row(req.principal, req.data.get("values") or {}))
+
+
+def get_row(req: Request) -> Reply:
+    """One investor row."""
+    return ok(req.app.grid.get_row(req.params["id"]))
+
+
+def update_row(req: Request) -> Reply:
+    """Edit cells; with expected_version, a cell someone else changed since answers 409."""
+    return ok(req.app.grid.update_row(req.principal, req.params["id"], req.data["values"],
+                                      req.data.get("expected_version")))
+
+
+def archive_row(req: Request) -> Reply:
+    """Archive an investor (soft delete; restore brings it back)."""
+    return ok(req.app.grid.set_archived(req.principal, req.params["id"], True))
+
+
+def restore_row(req: Request) -> Reply:
+    """Restore an archived investor."""
+    return ok(req.app.grid.set_archived(req.principal, req.params["id"], False))
+
+
+def row_history(req: Request) -> Reply:
+    """Cell-level history of an investor, newest first."""
+    return ok(req.app.grid.history(req.params["id"], req.query_int("limit", 500, 1, 5000)))
+
+
+def grid_changes(req: Request) -> Reply:
+    """Changes after ?since=N, waiting up to ?wait=S seconds for one (long-poll)."""
+    since = req.query_int("since", 0, 0, 2 ** 62)
+    wait = req.query_int("wait", 0, 0, collab.MAX_WAIT_SECONDS)
+    if wait:
+        req.app.signal.wait_past(since, wait)
+    return ok(req.app.grid.changes_since(since))
+
+
+def heartbeat(req: Request) -> Reply:
+    """I am here (and maybe editing a cell); answers who else is."""
+    state = req.data
+    req.app.presence.heartbeat(req.principal, state["client_id"], state)
+    if state.get("leaving"):
+        req.app.presence.leave(req.principal, state["client_id"])
+    return ok(req.app.presence.state())
+
+
+def collab_state(req: Request) -> Reply:
+    """Who has the grid open, which cell each is on, and who is editing."""
+    return ok(req.app.presence.state())
+
+
+def list_views(req: Request) -> Reply:
+    """Shared views and the caller's personal ones."""
+    return ok(req.app.views.list(req.principal))
+
+
+def create_view(req: Request) -> Reply:
+    """Save a view (filter, sort, hidden, order, frozen; shared or personal)."""
+    return created(req.app.views.create(req.principal, req.data, req.app.grid.column_lookup()))
+
+
+def update_view(req: Request) -> Reply:
+    """Change a view."""
+    return ok(req.app.views.update(req.principal, req.params["id"], req.data, req.app.grid.column_lookup()))
+
+
+def archive_view(req: Request) -> Reply:
+    """Delete a view (archived)."""
+    return ok(req.app.views.archive(req.principal, req.params["id"]))
+
+
+def view_rows(req: Request) -> Reply:
+    """The rows a view selects, in its order."""
+    app = req.app
+    view = app.views.get(req.principal, req.params["id"])
+    ids = app.views.select(view, app.grid.live_rows(), app.grid.column_lookup())
+    version = app.grid.version()
+    columns = json.dumps(app.grid.columns(), separators=(",", ":"))
+    body = (f'{{"data":{{"version":{version},"view":{json.dumps(view, separators=(",", ":"))},'
+            f'"columns":{columns},"rows":{app.grid.rows_json(ids, _shape(req))}}},"total":{len(ids)}}}')
+    return _json_bytes(body.encode())
+
+
+def list_lists(req: Request) -> Reply:
+    """How many live investors are on each list."""
+    counts = {name: 0 for name in automations.ct.LISTS}
+    list_col = next(c for c in req.app.grid.column_lookup().values() if c.get("field") == "list")
+    for _, values in req.app.grid.live_rows():
+        counts[values.get(list_col["id"]) or "main"] += 1
+    return ok(counts)
+
+
+def list_automations(req: Request) -> Reply:
+    """Automation rules with their status."""
+    return ok(req.app.automations.list_rules(req.app.grid.column_lookup()))
+
+
+def create_automation(req: Request) -> Reply:
+    """Add a rule: condition (a filter group) + action (move_to_list or set_value)."""
+    return created(req.app.automations.create_rule(req.principal, req.data, req.app.grid.column_lookup()))
+
+
+def update_automation(req: Request) -> Reply:
+    """Change, enable or disable a rule."""
+    return ok(req.app.automations.update_rule(req.principal, req.params["id"], req.data,
+                                              req.app.grid.column_lookup()))
+
+
+def archive_automation(req: Request) -> Reply:
+    """Delete a rule (archived)."""
+    return ok(req.app.automations.archive_rule(req.principal, req.params["id"]))
+
+
+def run_automations(req: Request) -> Reply:
+    """Run the scheduled rules now over every investor."""
+    return ok(req.app.automations.run_scheduled(req.app.grid, trigger="manual"))
+
+
+def automation_runs(req: Request) -> Reply:
+    """The automation run log, newest first."""
+    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10 ** 9)
+    runs, total = req.app.automations.runs(limit, offset, req.query.get("rule_id"))
+    return ok(runs, total=total, limit=limit, offset=offset)
+
+
+def get_state(req: Request) -> Reply:
+    """Snapshot: the whole grid and the caller's views, with the grid version."""
+    app = req.app
+    body, _ = app.grid.grid_response("full", False, False)
+    grid_data = json.loads(body)["data"]
+    return ok({**grid_data, "views": app.views.list(req.principal)})
+
+
+def put_state(req: Request) -> Reply:
+    """Snapshot write: make the live rows match; 409 if the grid moved past expected_version."""
+    return ok(req.app.grid.put_state(req.principal, req.data["rows"], req.data["expected_version"]))
+
+
+def export_snapshot(req: Request) -> Reply:
+    """Download everything as one JSON document (rows including archived, views, rules)."""
+    app = req.app
+    body, _ = app.grid.grid_response("full", True, False)
+    grid_data = json.loads(body)["data"]
+    document = {"exported_at": utc_now(), "version": grid_data["version"],
+                "columns": app.grid.columns(include_archived=True), "rows": grid_data["rows"],
+                "views": app.views.list(req.principal),
+                "automations": app.automations.list_rules(app.grid.column_lookup())}
+    reply = ok(document)
+    reply.headers["Content-Disposition"] = f'attachment; filename="venture-crm-{utc_now()[:10]}.json"'
+    return reply
+
+
 def openapi(req: Request) -> Reply:
     """This API as an OpenAPI 3 document, generated from the route table."""
     return Reply(200, openapi_document(ROUTES))
@@ -393,6 +617,52 @@ ROUTES: list[Route] = [
     Route("DELETE", "/api/admin/service-tokens/{id}", revoke_service_token, ADMIN, tag="service tokens"),
     Route("GET", "/api/audit-log", audit_log, ADMIN, tag="security"),
     Route("GET", "/api/security/status", security_status, ADMIN, tag="security"),
+    Route("GET", "/api/fundraising/grid", get_grid, USER, scope="grid:read", tag="grid"),
+    Route("GET", "/api/fundraising/columns", list_columns, USER, scope="grid:read", tag="grid"),
+    Route("POST", "/api/fundraising/columns", create_column, USER, scope="grid:write", tag="grid",
+          body={"name": Field(required=True, min_length=1, max_length=120),
+                "type": Field(required=True, choices=grid.ct.TYPES), "options": Field("object", nullable=True),
+                "frozen": Field("boolean"), "width": Field("integer", minimum=40, maximum=2000, nullable=True),
+                "position": Field("integer", minimum=0)}),
+    Route("PATCH", "/api/fundraising/columns/{id}", update_column, USER, scope="grid:write", tag="grid",
+          body={"name": Field(min_length=1, max_length=120), "type": Field(), "options": Field("object", nullable=True),
+                "frozen": Field("boolean"), "width": Field("integer", nullable=True), "position": Field("integer")}),
+    Route("DELETE", "/api/fundraising/columns/{id}", archive_column, USER, scope="grid:write", tag="grid"),
+    Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
+    Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
+          body={"values": Field("object", description="column id or name -> value")}),
+    Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),
+    Route("PATCH", "/api/fundraising/rows/{id}", update_row, USER, scope="grid:write", tag="grid",
+          body={"values": Field("object", required=True), "expected_version": Field("integer", minimum=0, nullable=True)}),
+    Route("DELETE", "/api/fundraising/rows/{id}", archive_row, USER, scope="grid:write", tag="grid"),
+    Route("POST", "/api/fundraising/rows/{id}/restore", restore_row, USER, scope="grid:write", tag="grid"),
+    Route("GET", "/api/fundraising/rows/{id}/history", row_history, USER, scope="grid:read", tag="grid"),
+    Route("GET", "/api/fundraising/changes", grid_changes, USER, scope="grid:read", tag="collaboration"),
+    Route("POST", "/api/fundraising/collab/heartbeat", heartbeat, USER, tag="collaboration",
+          body={"client_id": Field(required=True, min_length=1, max_length=100), "view_id": Field(nullable=True),
+                "row_id": Field(nullable=True), "column_id": Field(nullable=True), "editing": Field("boolean"),
+                "leaving": Field("boolean")}),
+    Route("GET", "/api/fundraising/collab/state", collab_state, USER, tag="collaboration"),
+    Route("GET", "/api/fundraising/views", list_views, USER, scope="grid:read", tag="views"),
+    Route("POST", "/api/fundraising/views", create_view, USER, tag="views",
+          body={k: Field("any") for k in ("name", "shared", "filter", "sort", "hidden", "order", "frozen")}),
+    Route("PATCH", "/api/fundraising/views/{id}", update_view, USER, tag="views",
+          body={k: Field("any") for k in ("name", "shared", "filter", "sort", "hidden", "order", "frozen")}),
+    Route("DELETE", "/api/fundraising/views/{id}", archive_view, USER, tag="views"),
+    Route("GET", "/api/fundraising/views/{id}/rows", view_rows, USER, scope="grid:read", tag="views"),
+    Route("GET", "/api/fundraising/lists", list_lists, USER, scope="grid:read", tag="automations"),
+    Route("GET", "/api/fundraising/automations", list_automations, USER, tag="automations"),
+    Route("POST", "/api/fundraising/automations", create_automation, USER, tag="automations",
+          body={k: Field("any") for k in ("name", "enabled", "trigger", "condition", "action")}),
+    Route("PATCH", "/api/fundraising/automations/{id}", update_automation, USER, tag="automations",
+          body={k: Field("any") for k in ("name", "enabled", "trigger", "condition", "action")}),
+    Route("DELETE", "/api/fundraising/automations/{id}", archive_automation, USER, tag="automations"),
+    Route("POST", "/api/fundraising/automations/run", run_automations, USER, tag="automations"),
+    Route("GET", "/api/fundraising/automation-runs", automation_runs, USER, tag="automations"),
+    Route("GET", "/api/fundraising/state", get_state, USER, scope="grid:read", tag="snapshot"),
+    Route("PUT", "/api/fundraising/state", put_state, USER, scope="grid:write", tag="snapshot",
+          body={"expected_version": Field("integer", required=True, minimum=0), "rows": Field("any", required=True)}),
+    Route("GET", "/api/fundraising/export", export_snapshot, USER, tag="snapshot"),
     Route("GET", "/", index_page, PUBLIC, tag="app"),
     Route("GET", "/index.html", index_page, PUBLIC, tag="app"),
     Route("GET", "/vendor/{path*}", static_file, PUBLIC, tag="app"),
@@ -694,7 +964,7 @@ def main(argv: list[str] | None = None) -> int:
     app = App(settings)
     started = time.perf_counter()
     try:
-        applied = app.start()
+        applied = app.start(background=True)
     except MigrationError as exc:
         print(f"venture-crm: cannot start: {exc}", file=sys.stderr)
         return 3
@@ -714,6 +984,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
+        if app.scheduler is not None:
+            app.scheduler.stop.set()
         server.server_close()
         app.db.close()
     return 0

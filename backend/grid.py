@@ -1,0 +1,825 @@
+"""The fundraising grid: investors (rows) x typed columns, stored relationally, edited cell by cell.
+
+Every write runs in one transaction that changes only the touched row: its cells, its version,
+its change-log entries (`grid_changes`, whose sequence is the grid version), the audit entry and
+the automation rules that react to the edit. Reads are served from `GridCache`, an in-memory copy
+kept current inside each write transaction and rebuilt from the tables whenever the change log
+shows a write it did not see, with serialised rows cached so a grid load is mostly a join.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from . import audit, column_types as ct
+from .db import Database, new_id, utc_now
+from .errors import BadRequest, Conflict, NotFound, Unprocessable
+from .principal import Principal
+
+COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
+INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, updated_at, updated_by,"
+                   " archived_at")
+BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
+MAX_COLUMNS = 500
+CHANGES_PAGE = 2000
+
+# The columns of a fresh grid: Airtable users expect a Name, a status and the people.
+DEFAULT_COLUMNS = (
+    ("Name", "text", "name", {}),
+    ("List", "single_select", "list", {"choices": [{"name": n, "color": c} for n, c in zip(
+        ct.LISTS, ("blue", "yellow", "gray", "purple"))], "allow_new": False}),
+    ("Status", "single_select", None, {"choices": [
+        "Not Contacted", "Contacted", "Meeting", "Diligence", "Soft Circle", "Committed", "Passed"]}),
+    ("Contacts", "contacts", None, {}),
+    ("Last Contact", "date", None, {}),
+    ("Lead Source", "text", "lead_source", {}),
+    ("Notes", "long_text", "notes", {}),
+    ("Last Modified", "last_modified_time", None, {}),
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class Column:
+    id: str
+    name: str
+    type: str
+    field: str | None
+    options: dict
+    position: float
+    frozen: bool
+    width: int | None
+    archived_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row, fund: tuple | None = None) -> "Column":
+        options = json.loads(row[4] or "{}")
+        if row[2] == "fund" and fund is not None:
+            options.update(vintage=fund[0], target=fund[1], currency=fund[2])
+        return cls(row[0], row[1], row[2], row[3], options, row[5], bool(row[6]), row[7], row[8])
+
+    def as_dict(self, index: int | None = None) -> dict:
+        out = {"id": self.id, "name": self.name, "type": self.type, "options": self.options,
+               "position": index if index is not None else self.position, "frozen": self.frozen,
+               "width": self.width, "primary": self.field == "name",
+               "editable": self.type not in ct.COMPUTED}
+        if self.field:
+            out["field"] = self.field
+        if self.archived_at:
+            out["archived_at"] = self.archived_at
+        return out
+
+    def lookup(self) -> dict:
+        """The shape column_types and the view engine take."""
+        return {"id": self.id, "name": self.name, "type": self.type, "options": self.options, "field": self.field}
+
+
+@dataclass
+class Row:
+    id: str
+    version: int
+    values: dict
+    created_at: str
+    archived_at: str | None = None
+    fragments: dict = field(default_factory=dict)  # shape -> serialised JSON
+
+    def as_dict(self) -> dict:
+        out = {"id": self.id, "version": self.version, "values": self.values}
+        if self.archived_at:
+            out["archived_at"] = self.archived_at
+        return out
+
+
+class GridCache:
+    """The grid in memory, as of change sequence `seq`. All access holds `lock`."""
+
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.seq = -1                    # -1: not built
+        self.columns: list[Column] = []  # live columns in display order
+        self.rows: dict[str, Row] = {}
+        self.order: list[str] = []       # row ids in creation order
+        self.responses: dict[tuple, tuple[int, bytes, bytes | None]] = {}
+
+    def invalidate(self) -> None:
+        with self.lock:
+            self.seq = -1
+            self.responses.clear()
+
+    def set_columns(self, columns: list[Column]) -> None:
+        self.columns = columns
+        for row in self.rows.values():
+            row.fragments.clear()
+            keep = {c.id: row.values.get(c.id) for c in columns}
+            row.values = keep
+        self.responses.clear()
+
+    def put_row(self, row: Row) -> None:
+        if row.id not in self.rows:
+            self.order.append(row.id)
+        self.rows[row.id] = row
+        self.responses.clear()
+
+
+class Grid:
+    """Reads and writes of the grid. One instance per server."""
+
+    def __init__(self, db: Database, on_change: Callable[[int], None] | None = None,
+                 automations=None):
+        self.db = db
+        self.cache = GridCache()
+        self.on_change = on_change or (lambda seq: None)
+        self.automations = automations  # set by the server: evaluates rules after each edit
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def _load_columns(self, conn: sqlite3.Connection, include_archived: bool = False) -> list[Column]:
+        funds = {r[0]: r[1:] for r in conn.execute("SELECT id, vintage, target, currency FROM funds")}
+        where = "" if include_archived else " WHERE archived_at IS NULL"
+        return [Column.from_row(r, funds.get(r[0])) for r in conn.execute(
+            f"SELECT {COLUMN_FIELDS} FROM grid_columns{where} ORDER BY archived_at IS NOT NULL, position, rowid")]
+
+    @staticmethod
+    def _base_values(columns: list[Column], inv) -> dict:
+        """Values that live on the investor row itself (built-ins and computed metadata)."""
+        values = {}
+        for col in columns:
+            if col.field:
+                value = inv[{"name": 1, "list": 2, "notes": 3, "lead_source": 4}[col.field]]
+                values[col.id] = value if value != "" else None
+            elif col.type == "created_time":
+                values[col.id] = inv[6]
+            elif col.type == "last_modified_time":
+                values[col.id] = inv[7]
+            elif col.type == "last_modified_by":
+                values[col.id] = inv[8]
+            else:
+                values[col.id] = None
+        return values
+
+    def _build(self, conn: sqlite3.Connection) -> None:
+        cache = self.cache
+        seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
+        columns = self._load_columns(conn)
+        by_id = {c.id: c for c in columns}
+        rows: dict[str, Row] = {}
+        order = []
+        for inv in conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY rowid"):
+            rows[inv[0]] = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9])
+            order.append(inv[0])
+        loads = json.loads
+        for investor_id, column_id, value in conn.execute(
+                "SELECT investor_id, column_id, value FROM cell_values WHERE value IS NOT NULL"):
+            row = rows.get(investor_id)
+            if row is not None and column_id in by_id:
+                row.values[column_id] = loads(value)
+        for investor_id, fund_id, amount in conn.execute(
+                "SELECT investor_id, fund_id, amount FROM commitments WHERE amount IS NOT NULL"):
+            row = rows.get(investor_id)
+            if row is not None and fund_id in by_id:
+                row.values[fund_id] = int(amount) if float(amount).is_integer() else amount
+        contacts_col = next((c.id for c in columns if c.type == "contacts"), None)
+        if contacts_col:
+            for cid, investor_id, name, email, phone, title in conn.execute(
+                    "SELECT id, investor_id, name, email, phone, title FROM contacts"
+                    " WHERE archived_at IS NULL ORDER BY investor_id, position, rowid"):
+                row = rows.get(investor_id)
+                if row is not None:
+                    people = row.values.get(contacts_col) or []
+                    people.append({"id": cid, "name": name or None, "email": email, "phone": phone, "title": title})
+                    row.values[contacts_col] = people
+        cache.columns, cache.rows, cache.order, cache.seq = columns, rows, order, seq
+        cache.responses.clear()
+
+    def _row_from_db(self, conn: sqlite3.Connection, columns: list[Column], investor_id: str) -> Row:
+        inv = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
+        if inv is None:
+            raise NotFound(f"investor {investor_id} does not exist")
+        row = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9])
+        live = {c.id for c in columns}
+        for column_id, value in conn.execute(
+                "SELECT column_id, value FROM cell_values WHERE investor_id = ? AND value IS NOT NULL", (investor_id,)):
+            if column_id in live:
+                row.values[column_id] = json.loads(value)
+        for fund_id, amount in conn.execute(
+                "SELECT fund_id, amount FROM commitments WHERE investor_id = ? AND amount IS NOT NULL", (investor_id,)):
+            if fund_id in live:
+                row.values[fund_id] = int(amount) if float(amount).is_integer() else amount
+        contacts_col = next((c.id for c in columns if c.type == "contacts"), None)
+        if contacts_col:
+            people = [{"id": r[0], "name": r[1] or None, "email": r[2], "phone": r[3], "title": r[4]}
+                      for r in conn.execute(
+                          "SELECT id, name, email, phone, title FROM contacts WHERE investor_id = ?"
+                          " AND archived_at IS NULL ORDER BY position, rowid", (investor_id,))]
+            row.values[contacts_col] = people or None
+        return row
+
+    def current(self, conn: sqlite3.Connection | None = None) -> GridCache:
+        """The cache, rebuilt first if the change log moved past it (a write it did not see)."""
+        cache = self.cache
+        with cache.lock:
+            if conn is None:
+                with self.db.read() as own:
+                    self._refresh(own)
+            else:
+                self._refresh(conn)
+            return cache
+
+    def _refresh(self, conn: sqlite3.Connection) -> None:
+        seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
+        if self.cache.seq < 0 or seq > self.cache.seq:
+            self._build(conn)
+
+    # --- reads ---------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        return self.current().seq
+
+    def columns(self, include_archived: bool = False) -> list[dict]:
+        if include_archived:
+            with self.db.read() as conn:
+                cols = self._load_columns(conn, include_archived=True)
+            return [c.as_dict(i) for i, c in enumerate(cols)]
+        cache = self.current()
+        with cache.lock:
+            return [c.as_dict(i) for i, c in enumerate(cache.columns)]
+
+    def column_lookup(self) -> dict[str, dict]:
+        cache = self.current()
+        with cache.lock:
+            return {c.id: c.lookup() for c in cache.columns}
+
+    def live_rows(self) -> list[tuple[str, dict]]:
+        """(row id, values) of every live row in creation order (for views and automations)."""
+        cache = self.current()
+        with cache.lock:
+            return [(rid, cache.rows[rid].values) for rid in cache.order if not cache.rows[rid].archived_at]
+
+    def get_row(self, row_id: str) -> dict:
+        cache = self.current()
+        with cache.lock:
+            row = cache.rows.get(row_id)
+            if row is None:
+                raise NotFound(f"investor {row_id} does not exist")
+            return json.loads(_dumps(row.as_dict()))  # a copy the caller may keep
+
+    def rows_json(self, row_ids: list[str], shape: str) -> str:
+        """Serialised rows (cached per row) joined into a JSON array, in the order given."""
+        cache = self.current()
+        with cache.lock:
+            return "[" + ",".join(self._fragment(cache, cache.rows[rid], shape) for rid in row_ids
+                                  if rid in cache.rows) + "]"
+
+    @staticmethod
+    def _fragment(cache: GridCache, row: Row, shape: str) -> str:
+        text = row.fragments.get(shape)
+        if text is None:
+            if shape == "compact":
+                text = _dumps([row.id, row.version, *(row.values.get(c.id) for c in cache.columns)])
+            else:
+                text = _dumps(row.as_dict())
+            row.fragments[shape] = text
+        return text
+
+    def grid_response(self, shape: str = "full", include_archived: bool = False,
+                      gzipped: bool = False) -> tuple[bytes, bytes | None]:
+        """The whole grid as envelope bytes (and its gzip form), cached per version."""
+        cache = self.current()
+        key = (shape, include_archived)
+        with cache.lock:
+            hit = cache.responses.get(key)
+            if hit is None or hit[0] != cache.seq:
+                ids = [rid for rid in cache.order if include_archived or not cache.rows[rid].archived_at]
+                columns = _dumps([c.as_dict(i) for i, c in enumerate(cache.columns)])
+                body = (f'{{"data":{{"version":{cache.seq},"columns":{columns},"rows":'
+                        f'{self.rows_json(ids, shape)}}}}}').encode()
+                hit = (cache.seq, body, None)
+                cache.responses[key] = hit
+            if gzipped and hit[2] is None:
+                hit = (hit[0], hit[1], gzip.compress(hit[1], 1))
+                cache.responses[key] = hit
+            return hit[1], hit[2]
+
+    def history(self, row_id: str, limit: int = 500) -> list[dict]:
+        with self.db.read() as conn:
+            if conn.execute("SELECT 1 FROM investors WHERE id = ?", (row_id,)).fetchone() is None:
+                raise NotFound(f"investor {row_id} does not exist")
+            names = dict(conn.execute("SELECT id, name FROM grid_columns"))
+            rows = conn.execute(
+                "SELECT seq, at, actor_type, actor_id, actor_name, kind, column_id, old, new, row_version"
+                " FROM grid_changes WHERE investor_id = ? ORDER BY seq DESC LIMIT ?", (row_id, limit)).fetchall()
+        return [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
+                 "column_id": r[6], "column_name": names.get(r[6]), "old": json.loads(r[7]) if r[7] else None,
+                 "new": json.loads(r[8]) if r[8] else None, "row_version": r[9]} for r in rows]
+
+    def changes_since(self, since: int) -> dict:
+        """Changes after `since`, with the current state of every row they touched."""
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT seq, at, actor_type, actor_id, actor_name, kind, investor_id, column_id, new, row_version"
+                " FROM grid_changes WHERE seq > ? ORDER BY seq LIMIT ?", (since, CHANGES_PAGE + 1)).fetchall()
+        more = len(rows) > CHANGES_PAGE
+        rows = rows[:CHANGES_PAGE]
+        changes = [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
+                    "row_id": r[6], "column_id": r[7], "value": json.loads(r[8]) if r[8] else None,
+                    "row_version": r[9]} for r in rows]
+        touched = list(dict.fromkeys(c["row_id"] for c in changes if c["row_id"]))
+        cache = self.current()
+        with cache.lock:
+            if since > cache.seq:  # the client saw a future that no longer exists (a restore)
+                return {"version": cache.seq, "changes": [], "rows": [], "more": False, "reset": True}
+            current = json.loads(_dumps([cache.rows[rid].as_dict() for rid in touched if rid in cache.rows]))
+            payload = {"version": changes[-1]["seq"] if changes else since, "changes": changes,
+                       "rows": current, "more": more,
+                       "columns_changed": any(c["kind"] == "column" for c in changes)}
+            if payload["columns_changed"]:
+                payload["columns"] = [c.as_dict(i) for i, c in enumerate(cache.columns)]
+        return payload
+
+    # --- writes: shared machinery ---------------------------------------------------------------
+
+    def _resolve(self, columns: list[Column], raw_values: Any) -> list[tuple[Column, Any]]:
+        if not isinstance(raw_values, dict):
+            raise BadRequest("'values' must be an object of column id or name -> value")
+        by_id = {c.id: c for c in columns}
+        by_name = {c.name.casefold(): c for c in columns}
+        out, seen = [], set()
+        for key, raw in raw_values.items():
+            col = by_id.get(key) or by_name.get(str(key).strip().casefold())
+            if col is None:
+                raise BadRequest(f"unknown column '{key}'", column=key)
+            if col.id in seen:
+                raise BadRequest(f"column '{col.name}' is given twice", column=col.name)
+            seen.add(col.id)
+            out.append((col, raw))
+        return out
+
+    def _normalize(self, conn, actor: Principal, col: Column, raw: Any) -> Any:
+        if col.field == "list":
+            return ct.normalize_list(raw, col.lookup())
+        value, added = ct.normalize_value(col.lookup(), raw)
+        if added:  # a select column grows: persist the new choices in this same transaction
+            col.options = {**col.options, "choices": col.options.get("choices", []) + added}
+            self._save_column_options(conn, actor, col, {"choices_added": [c["name"] for c in added]})
+        return value
+
+    def _save_column_options(self, conn, actor: Principal, col: Column, detail: dict) -> None:
+        stored = {k: v for k, v in col.options.items() if col.type != "fund" or k not in ("vintage", "target", "currency")}
+        conn.execute("UPDATE grid_columns SET options = ?, updated_at = ? WHERE id = ?",
+                     (_dumps(stored), utc_now(), col.id))
+        self._log(conn, actor, "column", None, col.id, None, None, col.as_dict())
+        audit.record(conn, actor, "column.updated", "column", col.id, detail)
+
+    @staticmethod
+    def _log(conn, actor: Principal, kind: str, investor_id, column_id, row_version, old, new) -> int:
+        cur = conn.execute(
+            "INSERT INTO grid_changes (at, actor_type, actor_id, actor_name, kind, investor_id, column_id,"
+            " row_version, old, new) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (utc_now(), actor.kind, actor.id, actor.name, kind, investor_id, column_id, row_version,
+             None if old is None else _dumps(old), None if new is None else _dumps(new)))
+        return cur.lastrowid
+
+    def _store(self, conn, actor: Principal, investor_id: str, col: Column, value: Any, now: str) -> Any:
+        """Write one cell where its type keeps it; returns the value as the grid shows it."""
+        if col.field:
+            stored = value if value is not None else ("" if col.field == "name" else None)
+            conn.execute(f"UPDATE investors SET {col.field} = ? WHERE id = ?", (stored, investor_id))
+            if col.field == "list":
+                conn.execute("UPDATE list_memberships SET ended_at = ? WHERE investor_id = ? AND ended_at IS NULL",
+                             (now, investor_id))
+                conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
+                             " VALUES (?,?,?,?,?)", (investor_id, value, now, actor.name, actor.kind))
+            return value
+        if col.type == "fund":
+            conn.execute(
+                "INSERT INTO commitments (investor_id, fund_id, amount, updated_at, updated_by) VALUES (?,?,?,?,?)"
+                " ON CONFLICT (investor_id, fund_id) DO UPDATE SET amount = excluded.amount,"
+                " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+                (investor_id, col.id, value, now, actor.name))
+            return value
+        if col.type == "contacts":
+            return self._store_contacts(conn, investor_id, value, now)
+        conn.execute(
+            "INSERT INTO cell_values (investor_id, column_id, value, updated_at, updated_by) VALUES (?,?,?,?,?)"
+            " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value,"
+            " updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+            (investor_id, col.id, None if value is None else _dumps(value), now, actor.name))
+        return value
+
+    @staticmethod
+    def _store_contacts(conn, investor_id: str, people: list[dict], now: str) -> list[dict] | None:
+        """Make the investor's people match `people`: matched by id, then email, then name;
+        the rest are archived (never deleted)."""
+        existing = conn.execute(
+            "SELECT id, name, email, phone, title FROM contacts WHERE investor_id = ? AND archived_at IS NULL"
+            " ORDER BY position, rowid", (investor_id,)).fetchall()
+        unmatched = {r[0]: r for r in existing}
+        result = []
+        for position, person in enumerate(people):
+            match = None
+            if person.get("id") in unmatched:
+                match = person["id"]
+            else:
+                for key, index in (("email", 2), ("name", 1)):
+                    wanted = (person.get(key) or "").casefold()
+                    match = next((cid for cid, r in unmatched.items() if wanted and (r[index] or "").casefold() == wanted), None)
+                    if match:
+                        break
+            if match:
+                unmatched.pop(match)
+                conn.execute("UPDATE contacts SET name = ?, email = ?, phone = ?, title = ?, position = ?,"
+                             " updated_at = ? WHERE id = ?",
+                             (person["name"] or "", person["email"], person["phone"], person["title"], position, now, match))
+                cid = match
+            else:
+                cid = new_id()
+                conn.execute("INSERT INTO contacts (id, investor_id, name, email, phone, title, position,"
+                             " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                             (cid, investor_id, person["name"] or "", person["email"], person["phone"],
+                              person["title"], position, now, now))
+            result.append({"id": cid, "name": person["name"], "email": person["email"],
+                           "phone": person["phone"], "title": person["title"]})
+        for cid in unmatched:
+            conn.execute("UPDATE contacts SET archived_at = ? WHERE id = ?", (now, cid))
+        return result or None
+
+    @staticmethod
+    def _same(col: Column, old: Any, new: Any) -> bool:
+        if col.type == "contacts":
+            fields = lambda people: [(p.get("name"), p.get("email"), p.get("phone"), p.get("title")) for p in people or []]
+            return fields(old) == fields(new) and all(
+                p.get("id") in (None, o.get("id")) for p, o in zip(new or [], old or []))
+        if isinstance(old, bool) or isinstance(new, bool):
+            return old is new
+        if isinstance(old, (int, float)) and isinstance(new, (int, float)):
+            return float(old) == float(new)
+        return old == new
+
+    def _apply(self, conn, actor: Principal, row: Row, columns: list[Column],
+               changes: list[tuple[Column, Any]], audit_action: str | None = "investor.updated",
+               trigger_automations: bool = True) -> Row:
+        """Write changed cells of one row, bump its version once, log and audit; then let the
+        automation rules react. Returns the row as stored."""
+        now = utc_now()
+        diffs = []
+        for col, value in changes:
+            old = row.values.get(col.id)
+            if not self._same(col, old, value):
+                diffs.append((col, old, self._store(conn, actor, row.id, col, value, now)))
+        if not diffs:
+            return row
+        version = row.version + 1
+        conn.execute("UPDATE investors SET version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+                     (version, now, actor.name, row.id))
+        for col, old, new in diffs:
+            self._log(conn, actor, "cell", row.id, col.id, version, old, new)
+        if audit_action:
+            audit.record(conn, actor, audit_action, "investor", row.id,
+                         {col.name: {"old": old, "new": new} for col, old, new in diffs})
+        fresh = self._row_from_db(conn, columns, row.id)
+        if trigger_automations and self.automations is not None:
+            fresh = self.automations.after_edit(conn, self, fresh, columns, [c.id for c, _, _ in diffs])
+        return fresh
+
+    def _write(self, work: Callable[[sqlite3.Connection, list[Column]], Any]) -> Any:
+        """Run `work` in one transaction with the live columns; keep the cache in step inside it,
+        and tell long-pollers after the commit."""
+        cache = self.cache
+        try:
+            with self.db.transaction() as conn:
+                with cache.lock:
+                    self._refresh(conn)
+                    columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in cache.columns]
+                    result = work(conn, columns)
+                    cache.seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
+        except BaseException:
+            cache.invalidate()  # whatever we touched in memory may not have committed
+            raise
+        self.on_change(cache.seq)
+        return result
+
+    def write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """A write by another module (views) that logs grid changes: same transaction rules."""
+        return self._write(lambda conn, columns: work(conn))
+
+    def log(self, conn, actor: Principal, kind: str, payload: dict) -> int:
+        """Record a non-cell change (e.g. a view edit) in the change feed."""
+        return self._log(conn, actor, kind, None, None, None, None, payload)
+
+    def _commit_row(self, row: Row, columns: list[Column]) -> None:
+        cache = self.cache
+        if any(c.options != o.options for c, o in zip(columns, cache.columns)) or len(columns) != len(cache.columns):
+            cache.set_columns(columns)
+        cache.put_row(row)
+
+    # --- rows ----------------------------------------------------------------------------------
+
+    def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created") -> dict:
+        def work(conn, columns):
+            targets = self._resolve(columns, raw_values or {})
+            changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
+            row_id, now = new_id(), utc_now()
+            conn.execute("INSERT INTO investors (id, name, version, created_at, created_by, updated_at, updated_by)"
+                         " VALUES (?, '', 1, ?, ?, ?, ?)", (row_id, now, actor.name, now, actor.name))
+            initial_list = next((v for c, v in changes if c.field == "list"), "main")
+            conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
+                         " VALUES (?,?,?,?,?)", (row_id, initial_list, now, actor.name, "created"))
+            self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+            audit.record(conn, actor, audit_action, "investor", row_id,
+                         {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
+            row = self._row_from_db(conn, columns, row_id)
+            row = self._apply(conn, actor, row, columns, changes, audit_action=None)
+            self._commit_row(row, columns)
+            return row.as_dict()
+        return self._write(work)
+
+    def update_row(self, actor: Principal, row_id: str, raw_values: Any, expected_version: int | None = None) -> dict:
+        def work(conn, columns):
+            row = self._row_from_db(conn, columns, row_id)
+            if row.archived_at:
+                raise Conflict("this investor is archived; restore it before editing", code="archived",
+                               current=row.as_dict())
+            targets = self._resolve(columns, raw_values)
+            if not targets:
+                raise BadRequest("'values' is empty: nothing to change")
+            if expected_version is not None and expected_version < row.version:
+                placeholders = ",".join("?" * len(targets))
+                clashes = conn.execute(
+                    "SELECT column_id, actor_name, at, new FROM grid_changes WHERE investor_id = ? AND row_version > ?"
+                    f" AND column_id IN ({placeholders}) ORDER BY seq",
+                    (row_id, expected_version, *[c.id for c, _ in targets])).fetchall()
+                if clashes:
+                    names = {c.id: c.name for c, _ in targets}
+                    raise Conflict(
+                        "someone else changed " + ", ".join(sorted({f"'{names[c[0]]}'" for c in clashes}))
+                        + " since you loaded this row", code="version_conflict", current=row.as_dict(),
+                        conflicts=[{"column_id": c[0], "by": c[1], "at": c[2],
+                                    "value": json.loads(c[3]) if c[3] else None} for c in clashes])
+            elif expected_version is not None and expected_version > row.version:
+                raise BadRequest(f"expected_version {expected_version} is newer than the row ({row.version})")
+            changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
+            row = self._apply(conn, actor, row, columns, changes)
+            self._commit_row(row, columns)
+            return row.as_dict()
+        return self._write(work)
+
+    def set_archived(self, actor: Principal, row_id: str, archived: bool) -> dict:
+        def work(conn, columns):
+            row = self._row_from_db(conn, columns, row_id)
+            if bool(row.archived_at) == archived:
+                raise Conflict(f"investor is already {'archived' if archived else 'live'}")
+            now, version = utc_now(), row.version + 1
+            conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = ?, updated_at = ?,"
+                         " updated_by = ? WHERE id = ?",
+                         (now if archived else None, actor.name if archived else None, version, now, actor.name, row_id))
+            self._log(conn, actor, "row_archived" if archived else "row_restored", row_id, None, version, None, None)
+            audit.record(conn, actor, "investor.archived" if archived else "investor.restored", "investor", row_id,
+                         {"name": row.values.get(next(c.id for c in columns if c.field == "name"))})
+            row = self._row_from_db(conn, columns, row_id)
+            self._commit_row(row, columns)
+            return row.as_dict()
+        return self._write(work)
+
+    def put_state(self, actor: Principal, rows_payload: Any, expected_version: int) -> dict:
+        """Snapshot compatibility: make the live rows match `rows_payload` ([{id?, values}]) as
+        cell-level edits in one transaction; live rows absent from it are archived."""
+        if not isinstance(rows_payload, list):
+            raise BadRequest("'rows' must be a list of {id, values}", field="rows")
+
+        def work(conn, columns):
+            if expected_version != self.cache.seq:
+                raise Conflict(f"the grid changed since version {expected_version} (now {self.cache.seq});"
+                               " reload and try again", code="version_conflict", current_version=self.cache.seq)
+            counts = {"created": 0, "updated": 0, "unchanged": 0, "archived": 0, "restored": 0}
+            seen = set()
+            for index, item in enumerate(rows_payload):
+                if not isinstance(item, dict) or set(item) - {"id", "version", "values"}:
+                    raise BadRequest(f"rows[{index}] must be an object with id and values", field="rows")
+                row_id = item.get("id")
+                exists = isinstance(row_id, str) and conn.execute(
+                    "SELECT 1 FROM investors WHERE id = ?", (row_id,)).fetchone()
+                changes = [(col, self._normalize(conn, actor, col, raw))
+                           for col, raw in self._resolve(columns, item.get("values") or {}) if col.type not in ct.COMPUTED]
+                if not exists:
+                    row_id, now = new_id(), utc_now()
+                    conn.execute("INSERT INTO investors (id, name, version, created_at, created_by, updated_at,"
+                                 " updated_by) VALUES (?, '', 1, ?, ?, ?, ?)", (row_id, now, actor.name, now, actor.name))
+                    conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
+                                 " VALUES (?,?,?,?,?)", (row_id, "main", now, actor.name, "snapshot"))
+                    self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+                    audit.record(conn, actor, "investor.created", "investor", row_id, {"via": "snapshot"})
+                    counts["created"] += 1
+                row = self._row_from_db(conn, columns, row_id)
+                seen.add(row_id)
+                if row.archived_at:
+                    conn.execute("UPDATE investors SET archived_at = NULL, archived_by = NULL WHERE id = ?", (row_id,))
+                    self._log(conn, actor, "row_restored", row_id, None, row.version, None, None)
+                    row = self._row_from_db(conn, columns, row_id)
+                    counts["restored"] += 1
+                after = self._apply(conn, actor, row, columns, changes)
+                if exists:
+                    counts["updated" if after.version != row.version else "unchanged"] += 1
+                self._commit_row(after, columns)
+            now = utc_now()
+            for (row_id,) in conn.execute("SELECT id FROM investors WHERE archived_at IS NULL").fetchall():
+                if row_id not in seen:
+                    version = conn.execute("SELECT version FROM investors WHERE id = ?", (row_id,)).fetchone()[0] + 1
+                    conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = ? WHERE id = ?",
+                                 (now, actor.name, version, row_id))
+                    self._log(conn, actor, "row_archived", row_id, None, version, None, None)
+                    audit.record(conn, actor, "investor.archived", "investor", row_id, {"via": "snapshot"})
+                    self._commit_row(self._row_from_db(conn, columns, row_id), columns)
+                    counts["archived"] += 1
+            return counts
+        counts = self._write(work)
+        return {**counts, "version": self.cache.seq}
+
+    def apply_automation(self, conn, actor: Principal, row: Row, columns: list[Column],
+                         raw_values: dict) -> Row:
+        """Used by the automation engine inside an open write: change cells as `actor`."""
+        changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in self._resolve(columns, raw_values)]
+        return self._apply(conn, actor, row, columns, changes, audit_action="automation.applied",
+                           trigger_automations=False)
+
+    def run_in_write(self, work: Callable) -> Any:
+        """Run automation-style work over rows in one write: work(conn, columns, rows, commit)."""
+        def wrapped(conn, columns):
+            return work(conn, columns, lambda rid: self._row_from_db(conn, columns, rid),
+                        lambda row: self._commit_row(row, columns))
+        return self._write(wrapped)
+
+    # --- columns -------------------------------------------------------------------------------
+
+    def _check_name(self, conn, name: Any, exclude: str | None = None) -> str:
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest("column name must be a non-empty string", field="name")
+        name = name.strip()
+        if len(name) > 120:
+            raise BadRequest("column name must be at most 120 characters", field="name")
+        clash = conn.execute("SELECT id FROM grid_columns WHERE name = ? COLLATE NOCASE AND archived_at IS NULL"
+                             " AND id IS NOT ?", (name, exclude)).fetchone()
+        if clash:
+            raise Conflict(f"a column named '{name}' already exists", field="name")
+        return name
+
+    def create_column(self, actor: Principal, name: Any, column_type: Any, options: Any = None,
+                      frozen: bool = False, width: int | None = None, position: int | None = None) -> dict:
+        if column_type not in ct.TYPES:
+            raise BadRequest(f"unknown column type {column_type!r}; one of: {', '.join(ct.TYPES)}", field="type")
+        if column_type == "formula":
+            raise Unprocessable("formula columns need the formula engine, which is not installed yet",
+                                code="formula_unavailable")
+
+        def work(conn, columns):
+            clean_name = self._check_name(conn, name)
+            if len(columns) >= MAX_COLUMNS:
+                raise BadRequest(f"a grid holds at most {MAX_COLUMNS} columns")
+            if column_type == "contacts" and any(c.type == "contacts" for c in columns):
+                raise Conflict("the grid already has a contacts column (an investor has one list of people)")
+            clean = ct.normalize_options(column_type, options, clean_name)
+            col_id, now = new_id(), utc_now()
+            pos = self._position_for(columns, position)
+            stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
+            conn.execute("INSERT INTO grid_columns (id, name, type, options, position, frozen, width, created_at,"
+                         " created_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                         (col_id, clean_name, column_type, _dumps(stored), pos, int(bool(frozen)), width, now,
+                          actor.id, now))
+            if column_type == "fund":
+                conn.execute("INSERT INTO funds (id, vintage, target, currency, created_at, updated_at)"
+                             " VALUES (?,?,?,?,?,?)", (col_id, clean.get("vintage"), clean.get("target"),
+                                                       clean.get("currency", "USD"), now, now))
+            col = Column(col_id, clean_name, column_type, None, clean, pos, bool(frozen), width)
+            self._log(conn, actor, "column", None, col_id, None, None, col.as_dict())
+            audit.record(conn, actor, "column.created", "column", col_id,
+                         {"name": clean_name, "type": column_type, "options": clean})
+            self._reload_columns(conn, rebuild=column_type == "contacts")
+            return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == col_id)
+        return self._write(work)
+
+    @staticmethod
+    def _position_for(columns: list[Column], index: int | None, moving: str | None = None) -> float:
+        others = [c for c in columns if c.id != moving]
+        if index is None or index >= len(others):
+            return (others[-1].position + 1) if others else 1.0
+        if index <= 0:
+            return others[0].position - 1
+        return (others[index - 1].position + others[index].position) / 2
+
+    def _reload_columns(self, conn, rebuild: bool = False) -> None:
+        """Refresh the cached columns after a column change. Values only need re-reading from the
+        tables when a column comes back (restore) or a contacts column appears."""
+        if rebuild:
+            self._build(conn)
+        else:
+            self.cache.set_columns(self._load_columns(conn))
+
+    def update_column(self, actor: Principal, column_id: str, changes: dict) -> dict:
+        def work(conn, columns):
+            col = next((c for c in columns if c.id == column_id), None)
+            if col is None:
+                raise NotFound(f"column {column_id} does not exist or is archived")
+            detail, sets, args = {}, [], []
+            if "name" in changes:
+                new_name = self._check_name(conn, changes["name"], exclude=column_id)
+                if new_name != col.name:
+                    sets.append("name = ?"); args.append(new_name)
+                    detail["name"] = {"old": col.name, "new": new_name}
+            if "type" in changes and changes["type"] != col.type:
+                raise BadRequest("changing a column's type is not supported; create a new column and copy values",
+                                 field="type")
+            if "options" in changes:
+                if col.field == "list":
+                    raise BadRequest("the List column's options are fixed (main, follow_up, graveyard, longshot)")
+                merged = {**col.options, **(changes["options"] or {})} if isinstance(changes["options"], dict) else changes["options"]
+                clean = ct.normalize_options(col.type, merged, col.name)
+                if clean != {k: col.options.get(k) for k in clean} or set(clean) != set(col.options):
+                    stored = {k: v for k, v in clean.items() if col.type != "fund" or k not in ("vintage", "target", "currency")}
+                    sets.append("options = ?"); args.append(_dumps(stored))
+                    detail["options"] = {"old": col.options, "new": clean}
+                    if col.type == "fund":
+                        conn.execute("UPDATE funds SET vintage = ?, target = ?, currency = ?, updated_at = ? WHERE id = ?",
+                                     (clean.get("vintage"), clean.get("target"), clean.get("currency", "USD"),
+                                      utc_now(), col.id))
+            for key in ("frozen", "width"):
+                if key in changes and changes[key] != getattr(col, key):
+                    value = changes[key]
+                    if key == "frozen" and not isinstance(value, bool):
+                        raise BadRequest("frozen must be true or false", field="frozen")
+                    if key == "width" and value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                                                 or not 40 <= value <= 2000):
+                        raise BadRequest("width must be a whole number of pixels between 40 and 2000", field="width")
+                    sets.append(f"{key} = ?"); args.append(int(value) if key == "frozen" else value)
+                    detail[key] = {"old": getattr(col, key), "new": value}
+            if "position" in changes:
+                index = changes["position"]
+                if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+                    raise BadRequest("position must be a whole number >= 0", field="position")
+                current = [c.id for c in columns].index(col.id)
+                if index != current:
+                    sets.append("position = ?"); args.append(self._position_for(columns, index, moving=col.id))
+                    detail["position"] = {"old": current, "new": index}
+            if not sets:
+                return col.as_dict([c.id for c in columns].index(col.id))
+            sets.append("updated_at = ?"); args.append(utc_now())
+            conn.execute(f"UPDATE grid_columns SET {', '.join(sets)} WHERE id = ?", (*args, col.id))
+            self._log(conn, actor, "column", None, col.id, None, None, detail)
+            audit.record(conn, actor, "column.updated", "column", col.id, detail)
+            self._reload_columns(conn)
+            return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == column_id)
+        return self._write(work)
+
+    def set_column_archived(self, actor: Principal, column_id: str, archived: bool) -> dict:
+        def work(conn, columns):
+            row = conn.execute(f"SELECT {COLUMN_FIELDS} FROM grid_columns WHERE id = ?", (column_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"column {column_id} does not exist")
+            col = Column.from_row(row)
+            if col.field == "name":
+                raise BadRequest("the primary Name column can be renamed but never removed")
+            if bool(col.archived_at) == archived:
+                raise Conflict(f"column is already {'archived' if archived else 'live'}")
+            if not archived:
+                self._check_name(conn, col.name)
+                if col.type == "contacts" and any(c.type == "contacts" for c in columns):
+                    raise Conflict("the grid already has a live contacts column")
+            now = utc_now()
+            conn.execute("UPDATE grid_columns SET archived_at = ?, updated_at = ? WHERE id = ?",
+                         (now if archived else None, now, column_id))
+            self._log(conn, actor, "column", None, column_id, None, None, {"archived": archived})
+            audit.record(conn, actor, "column.archived" if archived else "column.restored", "column", column_id,
+                         {"name": col.name})
+            self._reload_columns(conn, rebuild=not archived)
+            col.archived_at = now if archived else None
+            return col.as_dict()
+        return self._write(work)
+
+    # --- seeding -------------------------------------------------------------------------------
+
+    def seed_defaults(self, actor: Principal) -> bool:
+        """Give a brand-new grid its default columns (once; later edits are the team's)."""
+        with self.db.read() as conn:
+            if conn.execute("SELECT 1 FROM grid_columns LIMIT 1").fetchone():
+                return False
+
+        def work(conn, columns):
+            if conn.execute("SELECT 1 FROM grid_columns LIMIT 1").fetchone():
+                return False
+            now = utc_now()
+            for i, (name, kind, fld, options) in enumerate(DEFAULT_COLUMNS):
+                clean = ct.normalize_options(kind, options, name)
+                col_id = new_id()
+                conn.execute("INSERT INTO grid_columns (id, name, type, field, options, position, frozen, created_at,"
+                             " updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                             (col_id, name, kind, fld, _dumps(clean), float(i + 1), int(fld == "name"), now, now))
+                self._log(conn, actor, "column", None, col_id, None, None, {"name": name, "type": kind})
+            audit.record(conn, actor, "grid.seeded", "grid", None, {"columns": [c[0] for c in DEFAULT_COLUMNS]})
+            self._build(conn)
+            return True
+        return self._write(work)

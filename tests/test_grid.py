@@ -1,0 +1,364 @@
+"""The grid over HTTP: columns, typed values, cell-level edits with conflicts, archive/restore,
+history, the change feed, presence, snapshots — against the real server."""
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import uuid
+
+import pytest
+
+from conftest import make_user, sign_in
+
+
+def columns_by_name(client) -> dict:
+    return {c["name"]: c for c in client.get("/api/fundraising/columns").data}
+
+
+def add_column(client, name, kind, options=None, **extra):
+    resp = client.post("/api/fundraising/columns", {"name": name, "type": kind, "options": options or {}, **extra})
+    assert resp.status == 201, resp
+    return resp.data
+
+
+def unique(prefix="Col"):
+    return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def test_fresh_grid_has_default_columns(start_server):
+    fresh = start_server()
+    admin = fresh.bootstrap()
+    grid = admin.get("/api/fundraising/grid")
+    assert grid.status == 200
+    data = grid.data
+    names = [c["name"] for c in data["columns"]]
+    assert names[:3] == ["Name", "List", "Status"]
+    assert {"Contacts", "Last Contact", "Lead Source", "Notes", "Last Modified"} <= set(names)
+    name = data["columns"][0]
+    assert name["primary"] is True and name["type"] == "text" and name["frozen"] is True
+    assert [c["position"] for c in data["columns"]] == list(range(len(names)))
+    assert data["rows"] == [] and isinstance(data["version"], int)
+    lists = next(c for c in data["columns"] if c["name"] == "List")
+    assert [c["name"] for c in lists["options"]["choices"]] == ["main", "follow_up", "graveyard", "longshot"]
+
+
+def test_values_are_validated_and_normalised(admin):
+    cols = {
+        "amount": add_column(admin, unique("Amount"), "currency"),
+        "number": add_column(admin, unique("Num"), "number"),
+        "pct": add_column(admin, unique("Prob"), "percent"),
+        "date": add_column(admin, unique("Met"), "date"),
+        "check": add_column(admin, unique("Accredited"), "checkbox"),
+        "tags": add_column(admin, unique("Tags"), "multi_select", {"choices": ["Co-invest"]}),
+        "email": add_column(admin, unique("Mail"), "email"),
+        "url": add_column(admin, unique("Site"), "url"),
+        "phone": add_column(admin, unique("Phone"), "phone"),
+        "fund": add_column(admin, unique("Fund"), "fund", {"vintage": 2026, "target": 50_000_000}),
+    }
+    resp = admin.post("/api/fundraising/rows", {"values": {
+        "Name": "  Acme Capital  ", cols["amount"]["id"]: "$1,250,000", cols["number"]["name"]: "1.25e6",
+        cols["pct"]["id"]: "12.5%", cols["date"]["id"]: "6/14/2026", cols["check"]["id"]: "checked",
+        cols["tags"]["id"]: "Co-invest, re-up", cols["email"]["id"]: " Wei@Jasper.COM ",
+        cols["url"]["id"]: "jasper.com", cols["phone"]["id"]: "+1 (415) 555-0100", cols["fund"]["id"]: "($5,000)",
+        "Status": "Meeting", "Contacts": [{"name": "Wei Shah", "email": "wei@jasper.com", "title": "CIO"}]}})
+    assert resp.status == 201, resp
+    row = resp.data
+    v = row["values"]
+    names = columns_by_name(admin)
+    assert v[names["Name"]["id"]] == "Acme Capital"
+    assert v[cols["amount"]["id"]] == 1250000 and v[cols["number"]["id"]] == 1250000
+    assert v[cols["pct"]["id"]] == 0.125
+    assert v[cols["date"]["id"]] == "2026-06-14"
+    assert v[cols["check"]["id"]] is True
+    assert v[cols["tags"]["id"]] == ["Co-invest", "re-up"]
+    assert v[cols["email"]["id"]] == "wei@jasper.com"
+    assert v[cols["url"]["id"]] == "https://jasper.com"
+    assert v[cols["fund"]["id"]] == -5000
+    assert v[names["List"]["id"]] == "main"
+    people = v[names["Contacts"]["id"]]
+    assert len(people) == 1 and people[0]["name"] == "Wei Shah" and len(people[0]["id"]) == 36
+    assert v[names["Last Modified"]["id"]].endswith("Z")
+    assert len(row["id"]) == 36 and row["version"] >= 2
+    # a new select choice was added to the column
+    tags = columns_by_name(admin)[cols["tags"]["name"]]
+    assert [c["name"] for c in tags["options"]["choices"]] == ["Co-invest", "re-up"]
+    fund = columns_by_name(admin)[cols["fund"]["name"]]
+    assert fund["options"]["vintage"] == 2026 and fund["options"]["target"] == 50_000_000
+
+
+@pytest.mark.parametrize("kind, options, bad", [
+    ("currency", {}, "lots"), ("number", {}, True), ("percent", {}, "abc%"), ("date", {}, "31/31/2026"),
+    ("date", {}, "yesterday-ish"), ("email", {}, "not-an-email"), ("url", {}, "not a url"), ("phone", {}, "call me"),
+    ("checkbox", {}, "maybe"), ("single_select", {"choices": ["A"], "allow_new": False}, "B"),
+    ("multi_select", {"choices": ["A"], "allow_new": False}, ["A", "Z"]), ("text", {}, {"x": 1}),
+])
+def test_bad_values_are_400_naming_the_column_and_nothing_is_written(admin, kind, options, bad):
+    col = add_column(admin, unique(kind), kind, options)
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Validation LP"}}).data
+    resp = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Notes": "should not land",
+                                                                        col["id"]: bad}})
+    assert resp.status == 400, resp
+    assert f"'{col['name']}'" in resp.json["error"] and resp.json["column"] == col["name"]
+    after = admin.get(f"/api/fundraising/rows/{row['id']}").data
+    assert after["version"] == row["version"]
+    assert after["values"][columns_by_name(admin)["Notes"]["id"]] is None
+
+
+def test_unknown_and_computed_columns_are_refused(admin):
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Refusals"}}).data
+    assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Nope": 1}}).status == 400
+    resp = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Last Modified": "2020-01-01"}})
+    assert resp.status == 400 and "computed" in resp.json["error"]
+    assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {}}).status == 400
+    assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"List": "purgatory"}}).status == 400
+    assert admin.patch(f"/api/fundraising/rows/{uuid.uuid4()}", {"values": {"Name": "x"}}).status == 404
+    assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"value": {"Name": "x"}}).status == 400
+
+
+def test_column_management(admin):
+    col = add_column(admin, unique("Owner"), "single_select", {"choices": ["Ann", "Bo"]})
+    assert admin.post("/api/fundraising/columns", {"name": col["name"].upper(), "type": "text"}).status == 409
+    assert admin.post("/api/fundraising/columns", {"name": "X", "type": "hologram"}).status == 400
+    resp = admin.post("/api/fundraising/columns", {"name": unique("F"), "type": "formula",
+                                                   "options": {"formula": "1+1"}})
+    assert resp.status == 422
+    renamed = admin.patch(f"/api/fundraising/columns/{col['id']}", {"name": col["name"] + " (deal)", "frozen": True,
+                                                                    "width": 180, "position": 1})
+    assert renamed.status == 200 and renamed.data["frozen"] is True and renamed.data["position"] == 1
+    assert renamed.data["width"] == 180
+    assert admin.patch(f"/api/fundraising/columns/{col['id']}", {"type": "number"}).status == 400
+    name_col = columns_by_name(admin)["Name"]
+    assert admin.delete(f"/api/fundraising/columns/{name_col['id']}").status == 400
+    assert admin.patch(f"/api/fundraising/columns/{name_col['id']}", {"name": "Investor"}).status == 200
+    assert admin.patch(f"/api/fundraising/columns/{name_col['id']}", {"name": "Name"}).status == 200
+
+
+def test_archived_column_keeps_values_and_restores(admin):
+    col = add_column(admin, unique("Region"), "text")
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Archivist", col["id"]: "EMEA"}}).data
+    assert admin.delete(f"/api/fundraising/columns/{col['id']}").status == 200
+    grid = admin.get("/api/fundraising/grid").data
+    assert col["id"] not in {c["id"] for c in grid["columns"]}
+    assert col["id"] not in next(r for r in grid["rows"] if r["id"] == row["id"])["values"]
+    archived = admin.get("/api/fundraising/columns?include_archived=1").data
+    assert any(c["id"] == col["id"] and c["archived_at"] for c in archived)
+    assert admin.post(f"/api/fundraising/columns/{col['id']}/restore").status == 200
+    assert admin.get(f"/api/fundraising/rows/{row['id']}").data["values"][col["id"]] == "EMEA"
+
+
+def test_two_clients_edit_same_row_different_cells_merge_same_cell_conflicts(server, admin):
+    other = sign_in(server, make_user(admin)["username"])
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Merge Capital"}}).data
+    v0 = row["version"]
+    first = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Meeting"}, "expected_version": v0})
+    assert first.status == 200
+    second = other.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Lead Source": "Conference"},
+                                                                "expected_version": v0})
+    assert second.status == 200, second  # a different cell: both land
+    names = columns_by_name(admin)
+    values = second.data["values"]
+    assert values[names["Status"]["id"]] == "Meeting" and values[names["Lead Source"]["id"]] == "Conference"
+    clash = other.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Passed"}, "expected_version": v0})
+    assert clash.status == 409 and clash.json["code"] == "version_conflict"
+    assert "'Status'" in clash.json["error"]
+    assert clash.json["current"]["values"][names["Status"]["id"]] == "Meeting"
+    assert clash.json["conflicts"][0]["by"] == admin.user["username"]
+    retry = other.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Diligence"},
+                                                               "expected_version": clash.json["current"]["version"]})
+    assert retry.status == 200
+    assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "x"},
+                                                              "expected_version": 10 ** 6}).status == 400
+
+
+def test_concurrent_edits_to_different_cells_all_land(admin):
+    cols = [add_column(admin, unique("C"), "number") for _ in range(8)]
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Hammered"}}).data
+    errors = []
+
+    def edit(col, n):
+        client = type(admin)(admin.port, admin.token)
+        version = row["version"]  # each client knows only what its own responses told it
+        for i in range(10):
+            resp = client.patch(f"/api/fundraising/rows/{row['id']}",
+                                {"values": {col["id"]: n * 100 + i}, "expected_version": version})
+            if resp.status != 200:
+                errors.append(resp)
+            else:
+                version = resp.data["version"]
+
+    threads = [threading.Thread(target=edit, args=(c, n)) for n, c in enumerate(cols)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    final = admin.get(f"/api/fundraising/rows/{row['id']}").data
+    assert [final["values"][c["id"]] for c in cols] == [n * 100 + 9 for n in range(8)]
+    assert final["version"] == row["version"] + 80
+
+
+def test_noop_edit_does_not_bump_version(admin):
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Same Same", "Status": "Meeting"}}).data
+    again = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Name": "Same Same", "Status": "meeting"}})
+    assert again.data["version"] == row["version"]
+
+
+def test_archive_restore_and_history(admin):
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Ghost Ventures"}}).data
+    admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Contacted"}})
+    admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Meeting"}})
+    archived = admin.delete(f"/api/fundraising/rows/{row['id']}")
+    assert archived.status == 200 and archived.data["archived_at"]
+    assert row["id"] not in {r["id"] for r in admin.get("/api/fundraising/grid").data["rows"]}
+    assert row["id"] in {r["id"] for r in admin.get("/api/fundraising/grid?include_archived=1").data["rows"]}
+    resp = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Passed"}})
+    assert resp.status == 409 and resp.json["code"] == "archived"
+    assert admin.delete(f"/api/fundraising/rows/{row['id']}").status == 409
+    assert admin.post(f"/api/fundraising/rows/{row['id']}/restore").status == 200
+    assert row["id"] in {r["id"] for r in admin.get("/api/fundraising/grid").data["rows"]}
+    history = admin.get(f"/api/fundraising/rows/{row['id']}/history").data
+    kinds = [h["kind"] for h in history]
+    assert kinds[:2] == ["row_restored", "row_archived"] and kinds[-1] == "row_created"
+    status = [h for h in history if h["column_name"] == "Status"]
+    assert [(h["old"], h["new"]) for h in status] == [("Contacted", "Meeting"), (None, "Contacted")]
+    assert status[0]["by"]["name"] == admin.user["username"]
+    audit = admin.get(f"/api/audit-log?entity_type=investor&entity_id={row['id']}").data
+    assert {"investor.created", "investor.updated", "investor.archived", "investor.restored"} <= {a["action"] for a in audit}
+    update = next(a for a in audit if a["action"] == "investor.updated" and "Status" in a["details"])
+    assert update["details"]["Status"] == {"old": "Contacted", "new": "Meeting"}
+
+
+def test_contacts_cell_edits_people_and_archives_removed(server, admin):
+    contacts = columns_by_name(admin)["Contacts"]["id"]
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Family Office", contacts: [
+        {"name": "Ann", "email": "ann@fo.example"}, {"name": "Bo", "email": "bo@fo.example"}]}}).data
+    ann, bo = row["values"][contacts]
+    edited = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {contacts: [
+        {"id": ann["id"], "name": "Ann Lee", "email": "ann@fo.example", "title": "CIO"},
+        {"name": "Cy", "email": "cy@fo.example"}]}}).data
+    people = edited["values"][contacts]
+    assert [p["name"] for p in people] == ["Ann Lee", "Cy"] and people[0]["id"] == ann["id"]
+    import sqlite3
+    with sqlite3.connect(server.data_dir / "crm.db") as conn:
+        bo_row = conn.execute("SELECT archived_at FROM contacts WHERE id = ?", (bo["id"],)).fetchone()
+    assert bo_row is not None and bo_row[0] is not None  # archived, never deleted
+    bad = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {contacts: [{"email": "nope"}]}})
+    assert bad.status == 400 and "Contacts" in bad.json["error"]
+
+
+def test_grid_shapes_agree_and_gzip(admin):
+    admin.post("/api/fundraising/rows", {"values": {"Name": "Shape Shifter", "Status": "Meeting"}})
+    full = admin.get("/api/fundraising/grid").data
+    compact = admin.get("/api/fundraising/grid?shape=compact").json["data"]
+    assert compact["version"] == full["version"]
+    ids = [c["id"] for c in compact["columns"]]
+    for row, packed in zip(full["rows"], compact["rows"]):
+        assert packed[0] == row["id"] and packed[1] == row["version"]
+        assert dict(zip(ids, packed[2:])) == row["values"]
+    zipped = admin.get("/api/fundraising/grid?shape=compact", headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(zipped.body))["data"] == compact
+    assert admin.get("/api/fundraising/grid?shape=weird").status == 400
+
+
+def test_long_poll_wakes_within_100ms_of_another_clients_edit(server, admin):
+    other = sign_in(server, make_user(admin)["username"])
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Live Wire"}}).data
+    since = admin.get("/api/fundraising/changes?since=0").data["version"]
+    result = {}
+
+    def poll():
+        client = type(admin)(admin.port, admin.token)
+        t0 = time.perf_counter()
+        result["resp"] = client.get(f"/api/fundraising/changes?since={since}&wait=10")
+        result["returned"] = time.perf_counter()
+        result["t0"] = t0
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    time.sleep(0.3)
+    edited_at = time.perf_counter()
+    assert other.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Status": "Committed"}}).status == 200
+    poller.join(5)
+    latency = result["returned"] - edited_at
+    assert latency < 0.1, f"long-poll returned {latency * 1000:.0f} ms after the edit"
+    data = result["resp"].data
+    assert data["version"] > since
+    change = next(c for c in data["changes"] if c["kind"] == "cell")
+    assert change["row_id"] == row["id"] and change["value"] == "Committed"
+    assert change["by"]["name"] == other.user["username"]
+    assert data["rows"][0]["id"] == row["id"]
+
+
+def test_long_poll_times_out_empty(admin):
+    version = admin.get("/api/fundraising/changes?since=0").data["version"]
+    t0 = time.perf_counter()
+    resp = admin.get(f"/api/fundraising/changes?since={version}&wait=1")
+    assert 0.9 < time.perf_counter() - t0 < 3
+    assert resp.data["changes"] == [] and resp.data["version"] == version
+    future = admin.get(f"/api/fundraising/changes?since={version + 1000}").data
+    assert future.get("reset") is True
+
+
+def test_presence(server, admin, member):
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Presence LP"}}).data
+    admin.post("/api/fundraising/collab/heartbeat", {"client_id": "tab-a", "row_id": row["id"],
+                                                     "column_id": "c1", "editing": True})
+    state = member.post("/api/fundraising/collab/heartbeat", {"client_id": "tab-b"}).data
+    mine = next(s for s in state if s["client_id"] == "tab-a")
+    assert mine["name"] == admin.user["username"] and mine["editing"] is True and mine["row_id"] == row["id"]
+    assert any(s["client_id"] == "tab-b" for s in admin.get("/api/fundraising/collab/state").data)
+    member.post("/api/fundraising/collab/heartbeat", {"client_id": "tab-b", "leaving": True})
+    assert not any(s["client_id"] == "tab-b" for s in admin.get("/api/fundraising/collab/state").data)
+    assert admin.post("/api/fundraising/collab/heartbeat", {}).status == 400
+
+
+def test_service_token_scopes_on_grid(server, admin):
+    reader = server.client(api_key=admin.post("/api/admin/service-tokens",
+                                              {"name": "reader", "scopes": ["grid:read"]}).data["token"])
+    writer = server.client(api_key=admin.post("/api/admin/service-tokens",
+                                              {"name": "writer", "scopes": ["grid:write"]}).data["token"])
+    assert reader.get("/api/fundraising/grid").status == 200
+    assert reader.post("/api/fundraising/rows", {"values": {"Name": "Nope"}}).status == 403
+    created = writer.post("/api/fundraising/rows", {"values": {"Name": "Bot Capital"}})
+    assert created.status == 201
+    assert writer.get("/api/fundraising/grid").status == 403
+    history = admin.get(f"/api/fundraising/rows/{created.data['id']}/history").data
+    assert history[-1]["by"] == {"type": "service", "id": history[-1]["by"]["id"], "name": "writer"}
+
+
+def test_snapshot_state_put_and_export(start_server):
+    fresh = start_server()
+    admin = fresh.bootstrap()
+    a = admin.post("/api/fundraising/rows", {"values": {"Name": "Alpha"}}).data
+    b = admin.post("/api/fundraising/rows", {"values": {"Name": "Beta"}}).data
+    state = admin.get("/api/fundraising/state").data
+    assert {r["id"] for r in state["rows"]} == {a["id"], b["id"]} and "views" in state
+    stale = admin.put("/api/fundraising/state", {"expected_version": state["version"] - 1, "rows": []})
+    assert stale.status == 409 and stale.json["current_version"] == state["version"]
+    resp = admin.put("/api/fundraising/state", {"expected_version": state["version"], "rows": [
+        {"id": a["id"], "values": {"Name": "Alpha Prime"}}, {"values": {"Name": "Gamma", "Status": "Meeting"}}]})
+    assert resp.status == 200, resp
+    assert {k: resp.data[k] for k in ("created", "updated", "archived")} == {"created": 1, "updated": 1, "archived": 1}
+    grid = admin.get("/api/fundraising/grid").data
+    names = sorted(r["values"][grid["columns"][0]["id"]] for r in grid["rows"])
+    assert names == ["Alpha Prime", "Gamma"]
+    export = admin.get("/api/fundraising/export")
+    assert export.status == 200 and "attachment" in export.headers["Content-Disposition"]
+    doc = export.data
+    assert len(doc["rows"]) == 3  # archived Beta is in the export
+    assert {c["name"] for c in doc["columns"]} >= {"Name", "Status"} and "automations" in doc
+    bad = admin.put("/api/fundraising/state", {"expected_version": resp.data["version"], "rows": [{"values": {"Nope": 1}}]})
+    assert bad.status == 400
+    assert len(admin.get("/api/fundraising/grid").data["rows"]) == 2  # nothing half-written
+
+
+def test_edit_cost_does_not_scan_the_grid(admin):
+    """An edit's statements touch one row: the change log query is indexed by investor."""
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": "Indexed"}}).data
+    t0 = time.perf_counter()
+    for i in range(50):
+        assert admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {"Notes": f"n{i}"}}).status == 200
+    assert (time.perf_counter() - t0) / 50 < 0.05
