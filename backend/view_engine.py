@@ -398,7 +398,8 @@ _HAS_ANY = _Op(_text_list, _overlaps)
 _ITEM_CONTAINS = _Op(_text_value, _in_any)   # multi_select items, or every field of every contact
 _MULTI_OPS = {"has_any_of": _HAS_ANY, "has_none_of": _negate(_HAS_ANY),
               "has_all_of": _Op(_text_list, lambda values, today: _item_set(values).issubset),
-              "is_exactly": _Op(_text_list, _same_set), "contains": _ITEM_CONTAINS, **_EMPTINESS}
+              "is_exactly": _Op(_text_list, _same_set), "contains": _ITEM_CONTAINS,
+              "does_not_contain": _negate(_ITEM_CONTAINS), **_EMPTINESS}
 
 
 @dataclass(frozen=True)
@@ -423,7 +424,7 @@ _KINDS = {kind.name: kind for kind in (
           {"is": _Op(_bool_value, _compare(eq))}, {}),
     _Kind("multi_select", _read_items, _items_key, _MULTI_OPS, {}),
     _Kind("contacts", _read_contacts, _contacts_key,
-          {"contains": _ITEM_CONTAINS, "does_not_contain": _negate(_ITEM_CONTAINS), **_EMPTINESS}, {}),
+          {key: _MULTI_OPS[key] for key in ("contains", "does_not_contain", "is_empty", "is_not_empty")}, {}),
 )}
 
 TYPE_KINDS: dict[str, str] = {
@@ -492,7 +493,8 @@ def _normalize_condition(column: dict, operator: Any, value: Any) -> tuple[str, 
         try:
             return name, op.parse(value, column)
         except _NeedValue as exc:
-            problem = problem or f"filter: '{name}' needs {exc.what} for {_label(column)}, got {_short(repr(value))}"
+            problem = problem or (f"filter: '{name}' needs {exc.what} for {_label(column)}, "
+                                  f"got {_short(repr(value))}")
     if problem:
         raise BadRequest(problem)
     allowed = ", ".join(sorted(OPERATORS[column_kind(column)]))
@@ -530,7 +532,7 @@ def normalize_filter(group: dict | None, columns_by_id: dict) -> dict:
                 raise BadRequest('filter: each condition must be an object {"column_id", "operator", "value"}')
             budget[0] -= 1
             if budget[0] < 0:
-                raise BadRequest(f"filter: at most {MAX_CONDITIONS} conditions")
+                raise BadRequest(f"filter: at most {MAX_CONDITIONS} conditions and groups")
             if _is_group(item):
                 out.append(walk(item, depth + 1))
                 continue
@@ -564,7 +566,8 @@ def normalize_sort(sort: list | None, columns_by_id: dict) -> list:
         name = column.get("name") or column_id
         direction = key.get("direction") or "asc"
         if not isinstance(direction, str) or direction.strip().lower() not in ("asc", "desc"):
-            raise BadRequest(f"sort: direction for column '{name}' must be 'asc' or 'desc', got {_short(repr(direction))}")
+            raise BadRequest(f"sort: direction for column '{name}' must be 'asc' or 'desc', "
+                             f"got {_short(repr(direction))}")
         if column_id in seen:
             raise BadRequest(f"sort: column '{name}' is listed twice")
         seen.add(column_id)
@@ -695,7 +698,7 @@ def sort_rows(rows: list, sort: list, columns_by_id: dict, values: Callable = _s
         pairs.append((row, cells if type(cells) is dict else {}))
     # One stable pass per key, least significant first; each pass keeps ties in the order the
     # previous pass left them, which is what makes the multi-key order (and stability) come out.
-    for key in reversed(sort or []):
+    for key in reversed(sort if isinstance(sort, list) else []):
         column_id = key.get("column_id") if isinstance(key, dict) else None
         column = columns_by_id.get(column_id) if isinstance(column_id, str) else None
         if not isinstance(column, dict):
