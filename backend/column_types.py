@@ -123,7 +123,7 @@ def parse_number(raw: Any, column: dict, percent: bool = False) -> float | int |
         if negative:
             text = text[1:-1]
         is_percent = text.endswith("%")
-        text = _NUMBER_JUNK.sub("", text.rstrip("%"))
+        text = _NUMBER_JUNK.sub("", text[:-1] if is_percent else text)
         try:
             value = float(text)
         except ValueError:

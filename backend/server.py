@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import audit, auth, automations, collab, grid, invites, security, service_tokens, views
+from . import (audit, auth, automations, collab, grid, invites, security, service_tokens, view_engine,
+               views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
@@ -496,6 +497,14 @@ def list_lists(req: Request) -> Reply:
     return ok(counts)
 
 
+def grid_meta(req: Request) -> Reply:
+    """What the grid understands: column types, filter operators per type, lists, colours."""
+    return ok({"column_types": list(grid.ct.TYPES), "computed_types": sorted(grid.ct.COMPUTED),
+               "type_kinds": view_engine.TYPE_KINDS,
+               "operators": {kind: sorted(ops) for kind, ops in view_engine.OPERATORS.items()},
+               "lists": list(grid.ct.LISTS), "choice_colors": list(grid.ct.CHOICE_COLORS)})
+
+
 def list_automations(req: Request) -> Reply:
     """Automation rules with their status."""
     return ok(req.app.automations.list_rules(req.app.grid.column_lookup()))
@@ -654,6 +663,7 @@ ROUTES: list[Route] = [
           body={k: Field("any") for k in ("name", "shared", "filter", "sort", "hidden", "order", "frozen")}),
     Route("DELETE", "/api/fundraising/views/{id}", archive_view, USER, tag="views"),
     Route("GET", "/api/fundraising/views/{id}/rows", view_rows, USER, scope="grid:read", tag="views"),
+    Route("GET", "/api/fundraising/meta", grid_meta, USER, scope="grid:read", tag="grid"),
     Route("GET", "/api/fundraising/lists", list_lists, USER, scope="grid:read", tag="automations"),
     Route("GET", "/api/fundraising/automations", list_automations, USER, tag="automations"),
     Route("POST", "/api/fundraising/automations", create_automation, USER, tag="automations",
