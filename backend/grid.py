@@ -521,17 +521,30 @@ class Grid:
 
     # --- rows ----------------------------------------------------------------------------------
 
+    def _insert_investor(self, conn, actor: Principal, initial_list: str, reason: str) -> str:
+        row_id, now = new_id(), utc_now()
+        conn.execute("INSERT INTO investors (id, name, list, version, created_at, created_by, updated_at, updated_by)"
+                     " VALUES (?, '', ?, 1, ?, ?, ?, ?)", (row_id, initial_list, now, actor.name, now, actor.name))
+        conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
+                     " VALUES (?,?,?,?,?)", (row_id, initial_list, now, actor.name, reason))
+        self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+        return row_id
+
+    def _archive(self, conn, actor: Principal, row: Row, archived: bool, details: dict) -> None:
+        now, version = utc_now(), row.version + 1
+        conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = ?, updated_at = ?,"
+                     " updated_by = ? WHERE id = ?",
+                     (now if archived else None, actor.name if archived else None, version, now, actor.name, row.id))
+        self._log(conn, actor, "row_archived" if archived else "row_restored", row.id, None, version, None, None)
+        audit.record(conn, actor, "investor.archived" if archived else "investor.restored", "investor", row.id, details)
+
     def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created") -> dict:
         def work(conn, columns):
             targets = self._resolve(columns, raw_values or {})
             changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
-            row_id, now = new_id(), utc_now()
-            conn.execute("INSERT INTO investors (id, name, version, created_at, created_by, updated_at, updated_by)"
-                         " VALUES (?, '', 1, ?, ?, ?, ?)", (row_id, now, actor.name, now, actor.name))
             initial_list = next((v for c, v in changes if c.field == "list"), "main")
-            conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
-                         " VALUES (?,?,?,?,?)", (row_id, initial_list, now, actor.name, "created"))
-            self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+            row_id = self._insert_investor(conn, actor, initial_list, "created")
+            changes = [(c, v) for c, v in changes if c.field != "list"]
             audit.record(conn, actor, audit_action, "investor", row_id,
                          {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
             row = self._row_from_db(conn, columns, row_id)
@@ -575,13 +588,8 @@ class Grid:
             row = self._row_from_db(conn, columns, row_id)
             if bool(row.archived_at) == archived:
                 raise Conflict(f"investor is already {'archived' if archived else 'live'}")
-            now, version = utc_now(), row.version + 1
-            conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = ?, updated_at = ?,"
-                         " updated_by = ? WHERE id = ?",
-                         (now if archived else None, actor.name if archived else None, version, now, actor.name, row_id))
-            self._log(conn, actor, "row_archived" if archived else "row_restored", row_id, None, version, None, None)
-            audit.record(conn, actor, "investor.archived" if archived else "investor.restored", "investor", row_id,
-                         {"name": row.values.get(next(c.id for c in columns if c.field == "name"))})
+            self._archive(conn, actor, row, archived,
+                          {"name": row.values.get(next(c.id for c in columns if c.field == "name"))})
             row = self._row_from_db(conn, columns, row_id)
             self._commit_row(row, columns)
             return row.as_dict()
@@ -608,33 +616,22 @@ class Grid:
                 changes = [(col, self._normalize(conn, actor, col, raw))
                            for col, raw in self._resolve(columns, item.get("values") or {}) if col.type not in ct.COMPUTED]
                 if not exists:
-                    row_id, now = new_id(), utc_now()
-                    conn.execute("INSERT INTO investors (id, name, version, created_at, created_by, updated_at,"
-                                 " updated_by) VALUES (?, '', 1, ?, ?, ?, ?)", (row_id, now, actor.name, now, actor.name))
-                    conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
-                                 " VALUES (?,?,?,?,?)", (row_id, "main", now, actor.name, "snapshot"))
-                    self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+                    row_id = self._insert_investor(conn, actor, "main", "snapshot")
                     audit.record(conn, actor, "investor.created", "investor", row_id, {"via": "snapshot"})
                     counts["created"] += 1
                 row = self._row_from_db(conn, columns, row_id)
                 seen.add(row_id)
                 if row.archived_at:
-                    conn.execute("UPDATE investors SET archived_at = NULL, archived_by = NULL WHERE id = ?", (row_id,))
-                    self._log(conn, actor, "row_restored", row_id, None, row.version, None, None)
+                    self._archive(conn, actor, row, False, {"via": "snapshot"})
                     row = self._row_from_db(conn, columns, row_id)
                     counts["restored"] += 1
                 after = self._apply(conn, actor, row, columns, changes)
                 if exists:
                     counts["updated" if after.version != row.version else "unchanged"] += 1
                 self._commit_row(after, columns)
-            now = utc_now()
             for (row_id,) in conn.execute("SELECT id FROM investors WHERE archived_at IS NULL").fetchall():
                 if row_id not in seen:
-                    version = conn.execute("SELECT version FROM investors WHERE id = ?", (row_id,)).fetchone()[0] + 1
-                    conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = ? WHERE id = ?",
-                                 (now, actor.name, version, row_id))
-                    self._log(conn, actor, "row_archived", row_id, None, version, None, None)
-                    audit.record(conn, actor, "investor.archived", "investor", row_id, {"via": "snapshot"})
+                    self._archive(conn, actor, self._row_from_db(conn, columns, row_id), True, {"via": "snapshot"})
                     self._commit_row(self._row_from_db(conn, columns, row_id), columns)
                     counts["archived"] += 1
             return counts
