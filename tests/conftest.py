@@ -179,6 +179,39 @@ def wait_ready(server: RunningServer, timeout: float = 15) -> None:
     raise RuntimeError(f"server did not become ready:\n{server.output()}")
 
 
+def kill_during_writes(srv: RunningServer, write, threads: int = 4, min_acks: int = 150) -> list:
+    """Run `write(client, thread_no, i) -> ack or None` from several threads until `min_acks`
+    writes were acknowledged, then SIGKILL the server mid-stream. Returns the acks."""
+    import signal
+    import threading
+    acks: list = []
+    stop = threading.Event()
+
+    def loop(n):
+        client = srv.client(srv.admin_token)
+        i = 0
+        while not stop.is_set():
+            try:
+                ack = write(client, n, i)
+            except OSError:
+                return
+            if ack is not None:
+                acks.append(ack)
+            i += 1
+
+    workers = [threading.Thread(target=loop, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    deadline = time.monotonic() + 60
+    while len(acks) < min_acks and time.monotonic() < deadline:
+        time.sleep(0.005)
+    srv.stop(signal.SIGKILL)
+    stop.set()
+    for w in workers:
+        w.join()
+    return acks
+
+
 @pytest.fixture(scope="session")
 def server():
     srv = launch()

@@ -1,7 +1,6 @@
 """The database helpers: atomic transactions, pragmas, and durability when the server is killed."""
 from __future__ import annotations
 
-import signal
 import sqlite3
 import threading
 import time
@@ -9,7 +8,7 @@ import time
 import pytest
 
 from backend.db import Database, utc_now
-from conftest import launch
+from conftest import kill_during_writes, launch
 
 
 def test_transaction_commits_or_rolls_back_whole(tmp_path):
@@ -58,31 +57,12 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
     data = tmp_path / "data"
     srv = launch(data)
     admin = srv.bootstrap()
-    acknowledged: list[str] = []
-    stop = threading.Event()
 
-    def writer(n):
-        client = srv.client(admin.token)
-        i = 0
-        while not stop.is_set():
-            try:
-                resp = client.post("/api/admin/invites", {"email": f"k{n}-{i}@fund.example"})
-            except OSError:
-                return
-            if resp.status == 201:
-                acknowledged.append(resp.data["id"])
-            i += 1
+    def create_invite(client, n, i):
+        resp = client.post("/api/admin/invites", {"email": f"k{n}-{i}@fund.example"})
+        return resp.data["id"] if resp.status == 201 else None
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    deadline = time.monotonic() + 60
-    while len(acknowledged) < 150 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    srv.stop(signal.SIGKILL)
-    stop.set()
-    for t in threads:
-        t.join()
+    acknowledged = kill_during_writes(srv, create_invite)
     with sqlite3.connect(data / "crm.db") as conn:
         ids = {r[0] for r in conn.execute("SELECT id FROM invites")}
         audited = {r[0] for r in conn.execute("SELECT entity_id FROM audit_log WHERE action='invite.created'")}
