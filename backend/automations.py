@@ -295,7 +295,8 @@ class Automations:
 
 
 class Scheduler(threading.Thread):
-    """Runs the schedule rules every `interval` seconds; stops when `stop` is set."""
+    """Every `interval` seconds: recompute time-dependent formulas, then run the schedule rules.
+    Stops when `stop` is set."""
 
     def __init__(self, automations: Automations, grid, interval: float, first_delay: float = 5.0):
         super().__init__(name="automation-scheduler", daemon=True)
@@ -308,6 +309,7 @@ class Scheduler(threading.Thread):
         delay = self.first_delay
         while not self.stop.wait(delay):
             try:
+                self.grid.recompute_volatile()  # TODAY()-based formulas first: rules may read them
                 self.last_result = self.automations.run_scheduled(self.grid)
             except Exception as exc:  # keep the thread alive; the next cycle retries
                 self.last_result = {"error": str(exc)}

@@ -15,9 +15,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import audit, column_types as ct
+from . import audit, column_types as ct, formula_columns
 from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, NotFound, Unprocessable
+from .errors import BadRequest, Conflict, NotFound
 from .principal import Principal
 
 COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
@@ -42,8 +42,9 @@ DEFAULT_COLUMNS = (
 )
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+# One encoder for the module: json.dumps with options builds a new encoder on every call, which
+# is a third of the cost of serialising a grid row.
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 @dataclass
@@ -89,6 +90,7 @@ class Row:
     created_at: str
     archived_at: str | None = None
     fragments: dict = field(default_factory=dict)  # shape -> serialised JSON
+    updated_at: str | None = None
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "version": self.version, "values": self.values}
@@ -137,6 +139,7 @@ class Grid:
         self.cache = GridCache()
         self.on_change = on_change or (lambda seq: None)
         self.automations = automations  # set by the server: evaluates rules after each edit
+        self._graph: tuple[tuple, formula_columns.FormulaGraph] | None = None
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -172,7 +175,7 @@ class Grid:
         rows: dict[str, Row] = {}
         order = []
         for inv in conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY rowid"):
-            rows[inv[0]] = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9])
+            rows[inv[0]] = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9], updated_at=inv[7])
             order.append(inv[0])
         loads = json.loads
         for investor_id, column_id, value in conn.execute(
@@ -202,7 +205,7 @@ class Grid:
         inv = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
         if inv is None:
             raise NotFound(f"investor {investor_id} does not exist")
-        row = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9])
+        row = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9], updated_at=inv[7])
         live = {c.id for c in columns}
         for column_id, value in conn.execute(
                 "SELECT column_id, value FROM cell_values WHERE investor_id = ? AND value IS NOT NULL", (investor_id,)):
@@ -484,9 +487,83 @@ class Grid:
             audit.record(conn, actor, audit_action, "investor", row.id,
                          {col.name: {"old": old, "new": new} for col, old, new in diffs})
         fresh = self._row_from_db(conn, columns, row.id)
+        self._recompute_row(conn, columns, fresh, [c.id for c, _, _ in diffs])
         if trigger_automations and self.automations is not None:
             fresh = self.automations.after_edit(conn, self, fresh, columns, [c.id for c, _, _ in diffs])
         return fresh
+
+    # --- formulas ------------------------------------------------------------------------------
+
+    def formula_graph(self, columns: list[Column]) -> formula_columns.FormulaGraph:
+        key = tuple((c.id, c.name, c.options.get("formula"), tuple(c.options.get("refs", ())))
+                    for c in columns if c.type == "formula") + tuple(c.name for c in columns)
+        if self._graph is None or self._graph[0] != key:
+            self._graph = (key, formula_columns.FormulaGraph(columns))
+        return self._graph[1]
+
+    def _store_formula_values(self, conn, row_id: str, new_values: dict, now: str) -> None:
+        conn.executemany(
+            "INSERT INTO cell_values (investor_id, column_id, value, updated_at) VALUES (?,?,?,?)"
+            " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            [(row_id, cid, None if v is None else _dumps(v), now) for cid, v in new_values.items()])
+
+    def _recompute_row(self, conn, columns: list[Column], row: Row, changed: list[str] | None) -> None:
+        """Recompute the formula cells of one row that depend on `changed` (None: all of them),
+        store those that changed, and update `row` in place."""
+        graph = self.formula_graph(columns)
+        if not graph.formulas:
+            return
+        which = graph.order if changed is None else graph.affected(changed)
+        if not which:
+            return
+        before = {cid: row.values.get(cid) for cid in which}
+        context = formula_columns.context_for(row.id, row.created_at, row.updated_at)
+        fresh = graph.compute(row.values, which, context)
+        moved = {cid: v for cid, v in fresh.items() if v != before[cid]}
+        if moved:
+            self._store_formula_values(conn, row.id, moved, utc_now())
+            row.fragments.clear()
+
+    def _recompute_columns(self, conn, columns: list[Column], which: list[str] | None = None,
+                           volatile_only: bool = False) -> int:
+        """Recompute formula columns (and what depends on them) over every row, writing only the
+        cells whose value moved. Returns how many cells changed."""
+        graph = self.formula_graph(columns)
+        start = graph.volatile if volatile_only else (which if which is not None else graph.order)
+        order = graph.affected(start)
+        if not order:
+            return 0
+        cache, now, changed = self.cache, utc_now(), []
+        for rid in cache.order:
+            row = cache.rows[rid]
+            before = {cid: row.values.get(cid) for cid in order}
+            fresh = graph.compute(row.values, order, formula_columns.context_for(rid, row.created_at, row.updated_at))
+            moved = [(rid, cid, None if v is None else _dumps(v), now) for cid, v in fresh.items() if v != before[cid]]
+            if moved:
+                changed.extend(moved)
+                row.fragments.clear()
+        conn.executemany(
+            "INSERT INTO cell_values (investor_id, column_id, value, updated_at) VALUES (?,?,?,?)"
+            " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            changed)
+        cache.responses.clear()
+        return len(changed)
+
+    def recompute_volatile(self) -> int:
+        """Formulas using TODAY()/NOW() change as time passes: recompute them (scheduler, start)."""
+        with self.db.read() as conn:
+            if not conn.execute("SELECT 1 FROM grid_columns WHERE type = 'formula' AND archived_at IS NULL").fetchone():
+                return 0
+
+        def work(conn, columns):
+            if not self.formula_graph(columns).volatile:
+                return 0
+            changed = self._recompute_columns(conn, columns, volatile_only=True)
+            if changed:  # readers must see a new version, or their cached grid would hide the change
+                self._log(conn, Principal("system", name="formula clock"), "formulas", None, None, None, None,
+                          {"cells": changed})
+            return changed
+        return self._write(work)
 
     def _write(self, work: Callable[[sqlite3.Connection, list[Column]], Any]) -> Any:
         """Run `work` in one transaction with the live columns; keep the cache in step inside it,
@@ -548,6 +625,7 @@ class Grid:
             audit.record(conn, actor, audit_action, "investor", row_id,
                          {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
             row = self._row_from_db(conn, columns, row_id)
+            self._recompute_row(conn, columns, row, None)
             row = self._apply(conn, actor, row, columns, changes, audit_action=None)
             self._commit_row(row, columns)
             return row.as_dict()
@@ -620,6 +698,8 @@ class Grid:
                     audit.record(conn, actor, "investor.created", "investor", row_id, {"via": "snapshot"})
                     counts["created"] += 1
                 row = self._row_from_db(conn, columns, row_id)
+                if not exists:
+                    self._recompute_row(conn, columns, row, None)
                 seen.add(row_id)
                 if row.archived_at:
                     self._archive(conn, actor, row, False, {"via": "snapshot"})
@@ -670,9 +750,6 @@ class Grid:
                       frozen: bool = False, width: int | None = None, position: int | None = None) -> dict:
         if column_type not in ct.TYPES:
             raise BadRequest(f"unknown column type {column_type!r}; one of: {', '.join(ct.TYPES)}", field="type")
-        if column_type == "formula":
-            raise Unprocessable("formula columns need the formula engine, which is not installed yet",
-                                code="formula_unavailable")
 
         def work(conn, columns):
             clean_name = self._check_name(conn, name)
@@ -681,6 +758,8 @@ class Grid:
             if column_type == "contacts" and any(c.type == "contacts" for c in columns):
                 raise Conflict("the grid already has a contacts column (an investor has one list of people)")
             clean = ct.normalize_options(column_type, options, clean_name)
+            if column_type == "formula":
+                clean = formula_columns.validate(clean["formula"], clean_name, columns)
             col_id, now = new_id(), utc_now()
             pos = self._position_for(columns, position)
             stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
@@ -697,6 +776,8 @@ class Grid:
             audit.record(conn, actor, "column.created", "column", col_id,
                          {"name": clean_name, "type": column_type, "options": clean})
             self._reload_columns(conn, rebuild=column_type == "contacts")
+            if column_type == "formula":
+                self._recompute_columns(conn, self.cache.columns, [col_id])
             return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == col_id)
         return self._write(work)
 
@@ -731,11 +812,15 @@ class Grid:
             if "type" in changes and changes["type"] != col.type:
                 raise BadRequest("changing a column's type is not supported; create a new column and copy values",
                                  field="type")
+            recompute = False
             if "options" in changes:
                 if col.field == "list":
                     raise BadRequest("the List column's options are fixed (main, follow_up, graveyard, longshot)")
                 merged = {**col.options, **(changes["options"] or {})} if isinstance(changes["options"], dict) else changes["options"]
                 clean = ct.normalize_options(col.type, merged, col.name)
+                if col.type == "formula":
+                    clean = formula_columns.validate(clean["formula"], col.name, columns, own_id=col.id)
+                    recompute = clean["formula"] != col.options.get("formula")
                 if clean != {k: col.options.get(k) for k in clean} or set(clean) != set(col.options):
                     stored = {k: v for k, v in clean.items() if col.type != "fund" or k not in ("vintage", "target", "currency")}
                     sets.append("options = ?"); args.append(_dumps(stored))
@@ -768,9 +853,26 @@ class Grid:
             conn.execute(f"UPDATE grid_columns SET {', '.join(sets)} WHERE id = ?", (*args, col.id))
             self._log(conn, actor, "column", None, col.id, None, None, detail)
             audit.record(conn, actor, "column.updated", "column", col.id, detail)
+            if "name" in detail:
+                self._rename_in_formulas(conn, actor, columns, col, detail["name"]["old"], detail["name"]["new"])
             self._reload_columns(conn)
+            if recompute:
+                self._recompute_columns(conn, self.cache.columns, [col.id])
             return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == column_id)
         return self._write(work)
+
+    def _rename_in_formulas(self, conn, actor: Principal, columns: list[Column], renamed: Column,
+                            old: str, new: str) -> None:
+        """Formulas refer to columns by name: rewrite those that use the renamed column."""
+        for col in columns:
+            if col.type == "formula" and renamed.id in col.options.get("refs", []):
+                source = formula_columns.formula.rename_reference(col.options["formula"], old, new)
+                options = {**col.options, "formula": source}
+                conn.execute("UPDATE grid_columns SET options = ?, updated_at = ? WHERE id = ?",
+                             (_dumps(options), utc_now(), col.id))
+                self._log(conn, actor, "column", None, col.id, None, None, {"formula": source})
+                audit.record(conn, actor, "column.updated", "column", col.id,
+                             {"formula": {"old": col.options["formula"], "new": source}, "reason": f"'{old}' renamed"})
 
     def set_column_archived(self, actor: Principal, column_id: str, archived: bool) -> dict:
         def work(conn, columns):
@@ -782,6 +884,10 @@ class Grid:
                 raise BadRequest("the primary Name column can be renamed but never removed")
             if bool(col.archived_at) == archived:
                 raise Conflict(f"column is already {'archived' if archived else 'live'}")
+            users = [c.name for c in columns if c.type == "formula" and column_id in c.options.get("refs", [])]
+            if archived and users:
+                raise Conflict(f"column '{col.name}' is used by formula column(s) {', '.join(users)};"
+                               " change those formulas first", code="column_in_use", used_by=users)
             if not archived:
                 self._check_name(conn, col.name)
                 if col.type == "contacts" and any(c.type == "contacts" for c in columns):
@@ -793,6 +899,10 @@ class Grid:
             audit.record(conn, actor, "column.archived" if archived else "column.restored", "column", column_id,
                          {"name": col.name})
             self._reload_columns(conn, rebuild=not archived)
+            if not archived and col.type == "formula":
+                col.options = formula_columns.validate(col.options.get("formula"), col.name, self.cache.columns,
+                                                       own_id=col.id)
+                self._recompute_columns(conn, self.cache.columns, [col.id])
             col.archived_at = now if archived else None
             return col.as_dict()
         return self._write(work)

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import (audit, auth, automations, collab, grid, invites, security, service_tokens, view_engine,
-               views)
+from . import (audit, auth, automations, collab, formula, grid, invites, security, service_tokens,
+               view_engine, views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
@@ -76,6 +76,7 @@ class App:
         setup = system("setup")
         if self.grid.seed_defaults(setup):
             self.automations.seed_defaults(setup, self.grid.columns())
+        self.grid.recompute_volatile()  # a day may have passed since the last run
         self.signal.notify(self.grid.version())
         if background:
             self.scheduler = automations.Scheduler(self.automations, self.grid,
@@ -497,6 +498,20 @@ def list_lists(req: Request) -> Reply:
     return ok(counts)
 
 
+def evaluate_formula(req: Request) -> Reply:
+    """Evaluate a formula against a record (field name -> value) or an investor (row_id)."""
+    record = req.data.get("record") or {}
+    if not isinstance(record, dict):
+        raise BadRequest("'record' must be an object of field name -> value", field="record")
+    row_id = req.data.get("row_id")
+    if row_id:
+        row = req.app.grid.get_row(row_id)
+        names = {c["id"]: c["name"] for c in req.app.grid.columns()}
+        record = {**{names[k]: v for k, v in row["values"].items() if k in names}, **record}
+    value, kind = formula.evaluate(req.data["formula"], record)
+    return ok({"value": value, "type": kind})
+
+
 def grid_meta(req: Request) -> Reply:
     """What the grid understands: column types, filter operators per type, lists, colours."""
     return ok({"column_types": list(grid.ct.TYPES), "computed_types": sorted(grid.ct.COMPUTED),
@@ -664,6 +679,9 @@ ROUTES: list[Route] = [
     Route("DELETE", "/api/fundraising/views/{id}", archive_view, USER, tag="views"),
     Route("GET", "/api/fundraising/views/{id}/rows", view_rows, USER, scope="grid:read", tag="views"),
     Route("GET", "/api/fundraising/meta", grid_meta, USER, scope="grid:read", tag="grid"),
+    Route("POST", "/api/formula/evaluate", evaluate_formula, USER, scope="grid:read", tag="formulas",
+          body={"formula": Field(required=True, max_length=20_000), "record": Field("object", nullable=True),
+                "row_id": Field(nullable=True)}),
     Route("GET", "/api/fundraising/lists", list_lists, USER, scope="grid:read", tag="automations"),
     Route("GET", "/api/fundraising/automations", list_automations, USER, tag="automations"),
     Route("POST", "/api/fundraising/automations", create_automation, USER, tag="automations",

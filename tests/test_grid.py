@@ -122,8 +122,8 @@ def test_column_management(admin):
     assert admin.post("/api/fundraising/columns", {"name": col["name"].upper(), "type": "text"}).status == 409
     assert admin.post("/api/fundraising/columns", {"name": "X", "type": "hologram"}).status == 400
     resp = admin.post("/api/fundraising/columns", {"name": unique("F"), "type": "formula",
-                                                   "options": {"formula": "1+1"}})
-    assert resp.status == 422
+                                                   "options": {"formula": "1+"}})
+    assert resp.status == 422 and resp.json["code"] == "formula_syntax"
     renamed = admin.patch(f"/api/fundraising/columns/{col['id']}", {"name": col["name"] + " (deal)", "frozen": True,
                                                                     "width": 180, "position": 1})
     assert renamed.status == 200 and renamed.data["frozen"] is True and renamed.data["position"] == 1
