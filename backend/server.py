@@ -513,11 +513,12 @@ def evaluate_formula(req: Request) -> Reply:
 
 
 def grid_meta(req: Request) -> Reply:
-    """What the grid understands: column types, filter operators per type, lists, colours."""
+    """What the grid understands: column types, filter operators, lists, colours, formula functions."""
     return ok({"column_types": list(grid.ct.TYPES), "computed_types": sorted(grid.ct.COMPUTED),
                "type_kinds": view_engine.TYPE_KINDS,
                "operators": {kind: sorted(ops) for kind, ops in view_engine.OPERATORS.items()},
-               "lists": list(grid.ct.LISTS), "choice_colors": list(grid.ct.CHOICE_COLORS)})
+               "lists": list(grid.ct.LISTS), "choice_colors": list(grid.ct.CHOICE_COLORS),
+               "functions": list(formula.FUNCTIONS.values())})
 
 
 def list_automations(req: Request) -> Reply:
