@@ -204,10 +204,9 @@ class Automations:
             self._rules_version += 1
             self._compiled = None
 
-    def _rules(self, conn: sqlite3.Connection, columns_by_id: dict, triggers: tuple[str, ...]) -> list:
-        """Enabled rules for these triggers, compiled once per (rules, columns, day)."""
-        key = (self._rules_version, tuple(sorted((k, json.dumps(v["options"], sort_keys=True))
-                                                 for k, v in columns_by_id.items())), _today())
+    def _rules(self, conn: sqlite3.Connection, columns_by_id: dict, layout: int, triggers: tuple[str, ...]) -> list:
+        """Enabled rules for these triggers, compiled once per (rules, column layout, day)."""
+        key = (self._rules_version, layout, _today())
         with self._lock:
             if self._compiled is None or self._compiled[0] != key:
                 compiled = []
@@ -257,7 +256,7 @@ class Automations:
     def after_edit(self, conn, grid, row, columns, changed_column_ids: list[str]):
         """Run edit-triggered rules on one freshly edited row, inside its transaction."""
         columns_by_id = {c.id: c.lookup() for c in columns}
-        for rule, predicate in self._rules(conn, columns_by_id, ("edit", "both")):
+        for rule, predicate in self._rules(conn, columns_by_id, grid.cache.layout, ("edit", "both")):
             if predicate(row.values):
                 row = self._apply_rule(conn, grid, rule, row, columns, "edit")
         return row
@@ -266,7 +265,7 @@ class Automations:
         """Evaluate schedule rules over every live row; apply in batches (short write locks)."""
         columns_by_id = grid.column_lookup()
         with self.db.read() as conn:
-            rules = self._rules(conn, columns_by_id, ("schedule", "both"))
+            rules = self._rules(conn, columns_by_id, grid.cache.layout, ("schedule", "both"))
         rows = grid.live_rows()
         due = [(rule, rid) for rule, predicate in rules for rid, values in rows if predicate(values)]
         applied = 0

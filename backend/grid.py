@@ -109,6 +109,7 @@ class GridCache:
         self.rows: dict[str, Row] = {}
         self.order: list[str] = []       # row ids in creation order
         self.responses: dict[tuple, tuple[int, bytes, bytes | None]] = {}
+        self.layout = 0                  # bumped whenever the columns change (compiled-rule caches key on it)
 
     def invalidate(self) -> None:
         with self.lock:
@@ -117,6 +118,7 @@ class GridCache:
 
     def set_columns(self, columns: list[Column]) -> None:
         self.columns = columns
+        self.layout += 1
         for row in self.rows.values():
             row.fragments.clear()
             keep = {c.id: row.values.get(c.id) for c in columns}
@@ -199,6 +201,7 @@ class Grid:
                     people.append({"id": cid, "name": name or None, "email": email, "phone": phone, "title": title})
                     row.values[contacts_col] = people
         cache.columns, cache.rows, cache.order, cache.seq = columns, rows, order, seq
+        cache.layout += 1
         cache.responses.clear()
 
     def _row_from_db(self, conn: sqlite3.Connection, columns: list[Column], investor_id: str) -> Row:
