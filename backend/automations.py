@@ -56,15 +56,18 @@ class Automations:
 
     # --- storage -------------------------------------------------------------------------------
 
-    def list_rules(self, columns_by_id: dict) -> list[dict]:
+    def list_rules(self, columns_by_id: dict, rule_id: str | None = None) -> list[dict]:
         with self.db.read() as conn:
             rules = [_rule_dict(r) for r in conn.execute(
-                f"SELECT {RULE_FIELDS} FROM automation_rules WHERE archived_at IS NULL ORDER BY position")]
+                f"SELECT {RULE_FIELDS} FROM automation_rules WHERE archived_at IS NULL"
+                " AND (? IS NULL OR id = ?) ORDER BY position", (rule_id, rule_id))]
             last = dict(conn.execute("SELECT rule_id, max(at) FROM automation_runs GROUP BY rule_id"))
+            names = dict(conn.execute("SELECT id, name FROM grid_columns"))
         for rule in rules:
             missing = self._missing_columns(rule, columns_by_id)
-            rule["status"] = f"paused: column(s) {', '.join(missing)} no longer exist" if missing else (
-                "active" if rule["enabled"] else "disabled")
+            rule["missing_columns"] = [{"id": cid, "name": names.get(cid)} for cid in missing]
+            rule["status"] = ("paused: column(s) " + ", ".join(f"'{names.get(c, c)}'" for c in missing)
+                              + " no longer exist") if missing else ("active" if rule["enabled"] else "disabled")
             rule["last_applied_at"] = last.get(rule["id"])
         return rules
 
@@ -129,9 +132,8 @@ class Automations:
                          (rule_id, clean["name"], int(clean.get("enabled", True)), clean["trigger"],
                           json.dumps(clean["condition"]), json.dumps(clean["action"]), position, now, now, actor.id))
             audit.record(conn, actor, "automation.created", "automation_rule", rule_id, clean)
-            row = conn.execute(f"SELECT {RULE_FIELDS} FROM automation_rules WHERE id = ?", (rule_id,)).fetchone()
         self._invalidate()
-        return _rule_dict(row)
+        return self.list_rules(columns_by_id, rule_id)[0]
 
     def update_rule(self, actor: Principal, rule_id: str, payload: dict, columns_by_id: dict) -> dict:
         clean = self._validate(payload, columns_by_id, partial=True)
@@ -149,9 +151,8 @@ class Automations:
             old = _rule_dict(before)
             audit.record(conn, actor, "automation.updated", "automation_rule", rule_id,
                          {k: {"old": old[k], "new": v} for k, v in clean.items() if old[k] != v})
-            row = conn.execute(f"SELECT {RULE_FIELDS} FROM automation_rules WHERE id = ?", (rule_id,)).fetchone()
         self._invalidate()
-        return _rule_dict(row)
+        return self.list_rules(columns_by_id, rule_id)[0]
 
     def archive_rule(self, actor: Principal, rule_id: str) -> dict:
         with self.db.transaction() as conn:

@@ -18,10 +18,13 @@ Where Airtable's behaviour is undocumented the choice made here is written in do
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 import math
+import operator
 import re
 import urllib.parse
 from calendar import monthrange
+from collections import abc
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import (ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_DOWN, ROUND_HALF_UP, ROUND_UP,
@@ -114,6 +117,15 @@ class EvalContext:
         if not isinstance(self.now, datetime):
             raise TypeError("EvalContext.now must be a datetime")
         self.now = self.now.replace(tzinfo=UTC) if self.now.tzinfo is None else self.now.astimezone(UTC)
+
+    @property
+    def today(self) -> datetime:
+        """Midnight UTC of `now` (computed once per context)."""
+        cached = self.__dict__.get("_today")
+        if cached is None or cached[0] is not self.now:
+            cached = (self.now, self.now.replace(hour=0, minute=0, second=0, microsecond=0))
+            self.__dict__["_today"] = cached
+        return cached[1]
 
 
 def _default_context() -> EvalContext:
@@ -494,15 +506,15 @@ def _num(v: Any) -> Any:
 
 
 def _int_arg(v: Any) -> Any:
-    """A count/position argument: the number truncated toward zero (or an error value)."""
+    """A count/position argument: the number truncated toward zero and kept within +-2**53."""
     n = _num(v)
     if type(n) is _Err:
         return n
     if type(n) is float:
         if n != n or n in (math.inf, -math.inf):
             return _num_error("expected a finite number")
-        return int(n)
-    return n
+        n = int(n)
+    return n if -_BIG <= n <= _BIG else (_BIG if n > 0 else -_BIG)
 
 
 def _truthy(v: Any) -> bool:
@@ -687,8 +699,12 @@ def _zone(name: str) -> Any:
 def _from_json(v: Any) -> Any:
     """A grid JSON value as an engine value (the fast path for scalars is inlined in field reads)."""
     t = type(v)
-    if v is None or t is str or t is bool or t is int or t is float or t is datetime or t is _Err:
+    if v is None or t is str or t is bool or t is int or t is float or t is _Err:
         return v
+    if isinstance(v, datetime):
+        return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day, tzinfo=UTC)
     if t is list:
         out = []
         for item in v:
@@ -704,7 +720,7 @@ def _from_json(v: Any) -> Any:
             return _Err(str(v.get("error")), str(v.get("message", "")))
         name = v.get("name") or v.get("email")
         return name if type(name) is str else None
-    if isinstance(v, Mapping):
+    if isinstance(v, abc.Mapping):
         return _from_json(dict(v))
     if isinstance(v, (list, tuple)):
         return _from_json(list(v))
@@ -761,24 +777,18 @@ def _chain_arith(fns: list, ops: list) -> Callable:
     if len(fns) == 2:
         f0, f1 = fns
         op = ops[0]
-        if op == "+":
-            def add(r, c):
+        if op == "+" or op == "-":
+            fast = operator.add if op == "+" else operator.sub
+
+            def add_sub(r, c):
                 a = f0(r, c)
                 b = f1(r, c)
                 if type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES:
-                    return a + b
-                return _arith("+", a, b)
-            return add
-        if op == "-":
-            def sub(r, c):
-                a = f0(r, c)
-                b = f1(r, c)
-                if type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES:
-                    return a - b
-                return _arith("-", a, b)
-            return sub
+                    return fast(a, b)
+                return _arith(op, a, b)
+            return add_sub
         if op == "*":
-            def mul(r, c):
+            def mul(r, c):      # int * int goes the slow way: it may outgrow a double
                 a = f0(r, c)
                 b = f1(r, c)
                 if type(a) is float and type(b) in _NUMBER_TYPES or type(b) is float and type(a) is int:
@@ -817,7 +827,12 @@ def _concat(fns: list) -> Callable:
         return cat2
 
     def cat(r, c):
-        return _concat_values([f(r, c) for f in fns])
+        values = [f(r, c) for f in fns]
+        for v in values:
+            if type(v) is not str:
+                return _concat_values(values)
+        text = "".join(values)
+        return text if len(text) <= MAX_TEXT else _concat_values(values)
     return cat
 
 
@@ -911,23 +926,14 @@ def _compare(op: str, a: Any, b: Any) -> Any:
     return order >= 0
 
 
-_FAST_CMP = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-             ">=": lambda a, b: a >= b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
-             "<>": lambda a, b: a != b}
+_FAST_CMP = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "=": operator.eq,
+             "!=": operator.ne, "<>": operator.ne}
 
 
 def _chain_compare(fns: list, ops: list) -> Callable:
     if len(fns) == 2:
         f0, f1 = fns
         op = ops[0]
-        if op == ">":
-            def gt(r, c):
-                a = f0(r, c)
-                b = f1(r, c)
-                if type(a) in _NUMBER_TYPES and type(b) in _NUMBER_TYPES:
-                    return a > b
-                return _compare(">", a, b)
-            return gt
         fast = _FAST_CMP[op]
 
         def cmp2(r, c):
@@ -1288,10 +1294,10 @@ def _encode_url(s: Any) -> Any:
 # --------------------------------------------------------------- regular expressions (RE2)
 _RE2_OPTIONS = re2.Options()
 _RE2_OPTIONS.log_errors = False
-_RE2_OPTIONS.max_mem = 32 << 20
+_RE2_OPTIONS.max_mem = 8 << 20
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=256)
 def _regex(pattern: str) -> Any:
     if len(pattern) > MAX_PATTERN:
         return _error(f"regular expression longer than {MAX_PATTERN:,} characters")
@@ -1663,7 +1669,10 @@ def _mod(v: Any, d: Any) -> Any:
     if type(x) is int and type(y) is int:
         r = abs(x) % abs(y)
         return -r if x < 0 else r
-    return _number_result(math.fmod(x, y))
+    try:
+        return _number_result(math.fmod(x, y))
+    except ValueError:
+        return _num_error("MOD of an infinite number")
 
 
 @_register_number("POWER", 2, 2, "POWER(base, power)", "base raised to power.", ("POWER(2, 10)", 1024))
@@ -1890,7 +1899,7 @@ def _register_date(name: str, lo: int, hi: int | None, returns: str, signature: 
 @_fn("TODAY", 0, 0, "date", "date", "TODAY()", "Today's date (midnight UTC).",
      ("DATESTR(TODAY())", "2026-06-14"), needs_ctx=True, pure=False, volatile=True)
 def _today(ctx: EvalContext) -> datetime:
-    return ctx.now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return ctx.today
 
 
 @_fn("NOW", 0, 0, "date", "date", "NOW()", "The current date and time.",
@@ -2107,25 +2116,27 @@ def _workday(start: Any, count: Any, holidays: Any = None) -> Any:
     if type(hol) is _Err:
         return hol
     first = d.astimezone(UTC).date()
-    try:
-        if n == 0:
-            result = first
-        else:
-            result = _weekday_step(first, n)
-            skip = sorted(h for h in hol if h.weekday() < 5)
-            counted: set[date] = set()
-            while True:
-                if n > 0:
-                    extra = [h for h in skip if first < h <= result and h not in counted]
-                else:
-                    extra = [h for h in skip if result <= h < first and h not in counted]
-                if not extra:
-                    break
-                counted.update(extra)
-                result = _weekday_step(result, len(extra) if n > 0 else -len(extra))
-    except OverflowError:
-        return _num_error("the date is out of range")
+    result = first
+    if n:
+        # Step over the weekdays, then once more for each weekday holiday the range swallowed
+        # (stepping on may swallow further holidays).
+        skip = sorted(h for h in hol if h.weekday() < 5)
+        step = 1 if n > 0 else -1
+        result, counted = _weekday_step(first, n), 0
+        while True:
+            total = _holidays_between(skip, first, result)
+            if total == counted:
+                break
+            result = _weekday_step(result, step * (total - counted))
+            counted = total
     return datetime(result.year, result.month, result.day, tzinfo=UTC)
+
+
+def _holidays_between(skip: list, first: date, result: date) -> int:
+    """How many of the sorted weekday holidays lie strictly after `first` up to `result` (either side)."""
+    if result >= first:
+        return bisect_right(skip, result) - bisect_right(skip, first)
+    return bisect_left(skip, first) - bisect_left(skip, result)
 
 
 def _weekdays_inclusive(a: date, b: date) -> int:
@@ -2138,6 +2149,7 @@ def _weekdays_inclusive(a: date, b: date) -> int:
 @_fn("WORKDAY_DIFF", 2, 3, "number", "date", "WORKDAY_DIFF(startDate, endDate, [holidays])",
      "Working days from startDate to endDate, both counted (negative when endDate is earlier).",
      ('WORKDAY_DIFF("2026-06-08", "2026-06-19")', 10))
+@_guard_range
 def _workday_diff(start: Any, end: Any, holidays: Any = None) -> Any:
     a, b = _date(start), _date(end)
     if type(a) is _Err:
@@ -2159,6 +2171,7 @@ def _workday_diff(start: Any, end: Any, holidays: Any = None) -> Any:
      "The same instant, shown in an IANA time zone by DATETIME_FORMAT and the date parts.",
      ('DATETIME_FORMAT(SET_TIMEZONE("2026-06-14T15:30:00.000Z", "America/New_York"), "h:mm A z")',
       "11:30 AM EDT"))
+@_guard_range
 def _set_timezone(v: Any, tz: Any) -> Any:
     d = _date(v)
     if type(d) is _Err:
@@ -2617,6 +2630,7 @@ def _const_fn(value: Any) -> Callable:
 
 
 _FOLD_CONTEXT = EvalContext(now=datetime(2000, 1, 1, tzinfo=UTC))
+_MAX_FOLDED = 10_000           # longest text/array kept as a folded constant
 
 
 def _compile(node: Any) -> tuple[Callable, bool]:
@@ -2646,9 +2660,12 @@ def _compile(node: Any) -> tuple[Callable, bool]:
         fn = _compile_call(spec, [f for f, _ in compiled])
     if const:
         try:
-            return _const_fn(fn({}, _FOLD_CONTEXT)), True
+            value = fn({}, _FOLD_CONTEXT)
         except Exception:      # left to evaluation time, where it becomes an error value
             return fn, False
+        if (type(value) is str or type(value) is list) and len(value) > _MAX_FOLDED:
+            return fn, False   # a cached formula must not pin megabytes; recompute instead
+        return _const_fn(value), True
     return fn, False
 
 
@@ -2775,7 +2792,7 @@ class Formula:
         try:
             if record is None:
                 record = {}
-            elif not isinstance(record, Mapping):
+            elif type(record) is not dict and not isinstance(record, abc.Mapping):
                 return _error("the record is not a mapping of field names to values")
             return self._fn(record, context if context is not None else _default_context())
         except RecursionError:
@@ -2801,11 +2818,20 @@ def parse(source: str) -> Formula:
     if len(source) > MAX_LENGTH:
         raise FormulaError(f"formula is too long: {len(source):,} characters, the limit is {MAX_LENGTH:,} "
                            f"(at {MAX_LENGTH})", MAX_LENGTH)
+    if len(source) > _MAX_CACHED_SOURCE:
+        return _parse_uncached(source)
     return _parse_cached(source)
 
 
-@lru_cache(maxsize=2048)
+_MAX_CACHED_SOURCE = 2_000     # a parsed formula costs ~100 bytes per source character
+
+
+@lru_cache(maxsize=1024)
 def _parse_cached(source: str) -> Formula:
+    return _parse_uncached(source)
+
+
+def _parse_uncached(source: str) -> Formula:
     try:
         tree = _Parser(source).parse()
     except RecursionError:

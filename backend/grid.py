@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import audit, column_types as ct, formula_columns
+from . import audit, column_types as ct, formula_columns, view_engine
 from .db import Database, new_id, utc_now
 from .errors import BadRequest, Conflict, NotFound
 from .principal import Principal
@@ -70,7 +70,8 @@ class Column:
         out = {"id": self.id, "name": self.name, "type": self.type, "options": self.options,
                "position": index if index is not None else self.position, "frozen": self.frozen,
                "width": self.width, "primary": self.field == "name",
-               "editable": self.type not in ct.COMPUTED}
+               "editable": self.type not in ct.COMPUTED,
+               "kind": view_engine.column_kind(self.lookup())}  # which filter operators apply
         if self.field:
             out["field"] = self.field
         if self.archived_at:
