@@ -26,6 +26,7 @@ INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, upd
 BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
 MAX_COLUMNS = 500
 CHANGES_PAGE = 2000
+MAX_BATCH = 5000
 
 # The columns of a fresh grid: Airtable users expect a Name, a status and the people.
 DEFAULT_COLUMNS = (
@@ -635,34 +636,60 @@ class Grid:
             return row.as_dict()
         return self._write(work)
 
+    def _edit_row(self, conn, actor: Principal, columns: list[Column], row_id: str, raw_values: Any,
+                  expected_version: int | None) -> Row:
+        """One row's cell edit inside an open write: conflict check, normalise, apply."""
+        row = self._row_from_db(conn, columns, row_id)
+        if row.archived_at:
+            raise Conflict("this investor is archived; restore it before editing", code="archived",
+                           current=row.as_dict(), row_id=row_id)
+        targets = self._resolve(columns, raw_values)
+        if not targets:
+            raise BadRequest("'values' is empty: nothing to change")
+        if expected_version is not None and expected_version < row.version:
+            placeholders = ",".join("?" * len(targets))
+            clashes = conn.execute(
+                "SELECT column_id, actor_name, at, new FROM grid_changes WHERE investor_id = ? AND row_version > ?"
+                f" AND column_id IN ({placeholders}) ORDER BY seq",
+                (row_id, expected_version, *[c.id for c, _ in targets])).fetchall()
+            if clashes:
+                names = {c.id: c.name for c, _ in targets}
+                raise Conflict(
+                    "someone else changed " + ", ".join(sorted({f"'{names[c[0]]}'" for c in clashes}))
+                    + " since you loaded this row", code="version_conflict", current=row.as_dict(), row_id=row_id,
+                    conflicts=[{"column_id": c[0], "by": c[1], "at": c[2],
+                                "value": json.loads(c[3]) if c[3] else None} for c in clashes])
+        elif expected_version is not None and expected_version > row.version:
+            raise BadRequest(f"expected_version {expected_version} is newer than the row ({row.version})",
+                             row_id=row_id)
+        changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
+        row = self._apply(conn, actor, row, columns, changes)
+        self._commit_row(row, columns)
+        return row
+
     def update_row(self, actor: Principal, row_id: str, raw_values: Any, expected_version: int | None = None) -> dict:
+        return self._write(lambda conn, columns: self._edit_row(
+            conn, actor, columns, row_id, raw_values, expected_version).as_dict())
+
+    def update_rows(self, actor: Principal, edits: Any) -> list[dict]:
+        """Several rows' edits (a paste, a fill-down, an undo) in one transaction: all land or
+        none does; the error names the row that failed."""
+        if not isinstance(edits, list) or not edits:
+            raise BadRequest("'rows' must be a non-empty list of {id, values, expected_version?}", field="rows")
+        if len(edits) > MAX_BATCH:
+            raise BadRequest(f"at most {MAX_BATCH} rows per request", field="rows")
+        for index, edit in enumerate(edits):
+            if (not isinstance(edit, dict) or not isinstance(edit.get("id"), str)
+                    or set(edit) - {"id", "values", "expected_version"}
+                    or not (edit.get("expected_version") is None or (isinstance(edit["expected_version"], int)
+                                                                    and not isinstance(edit["expected_version"], bool)))):
+                raise BadRequest(f"rows[{index}] must be {{id, values, expected_version?}}", field="rows")
+        if len({e["id"] for e in edits}) != len(edits):
+            raise BadRequest("each row may appear once per request", field="rows")
+
         def work(conn, columns):
-            row = self._row_from_db(conn, columns, row_id)
-            if row.archived_at:
-                raise Conflict("this investor is archived; restore it before editing", code="archived",
-                               current=row.as_dict())
-            targets = self._resolve(columns, raw_values)
-            if not targets:
-                raise BadRequest("'values' is empty: nothing to change")
-            if expected_version is not None and expected_version < row.version:
-                placeholders = ",".join("?" * len(targets))
-                clashes = conn.execute(
-                    "SELECT column_id, actor_name, at, new FROM grid_changes WHERE investor_id = ? AND row_version > ?"
-                    f" AND column_id IN ({placeholders}) ORDER BY seq",
-                    (row_id, expected_version, *[c.id for c, _ in targets])).fetchall()
-                if clashes:
-                    names = {c.id: c.name for c, _ in targets}
-                    raise Conflict(
-                        "someone else changed " + ", ".join(sorted({f"'{names[c[0]]}'" for c in clashes}))
-                        + " since you loaded this row", code="version_conflict", current=row.as_dict(),
-                        conflicts=[{"column_id": c[0], "by": c[1], "at": c[2],
-                                    "value": json.loads(c[3]) if c[3] else None} for c in clashes])
-            elif expected_version is not None and expected_version > row.version:
-                raise BadRequest(f"expected_version {expected_version} is newer than the row ({row.version})")
-            changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
-            row = self._apply(conn, actor, row, columns, changes)
-            self._commit_row(row, columns)
-            return row.as_dict()
+            return [self._edit_row(conn, actor, columns, e["id"], e.get("values"), e.get("expected_version")).as_dict()
+                    for e in edits]
         return self._write(work)
 
     def set_archived(self, actor: Principal, row_id: str, archived: bool) -> dict:

@@ -419,6 +419,11 @@ def update_row(req: Request) -> Reply:
                                       req.data.get("expected_version")))
 
 
+def update_rows(req: Request) -> Reply:
+    """Edit many rows in one transaction (paste, fill-down, undo): all or nothing."""
+    return ok(req.app.grid.update_rows(req.principal, req.data["rows"]))
+
+
 def archive_row(req: Request) -> Reply:
     """Archive an investor (soft delete; restore brings it back)."""
     return ok(req.app.grid.set_archived(req.principal, req.params["id"], True))
@@ -660,6 +665,8 @@ ROUTES: list[Route] = [
     Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
           body={"values": Field("object", description="column id or name -> value")}),
+    Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
+          body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
     Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),
     Route("PATCH", "/api/fundraising/rows/{id}", update_row, USER, scope="grid:write", tag="grid",
           body={"values": Field("object", required=True), "expected_version": Field("integer", minimum=0, nullable=True)}),

@@ -341,3 +341,32 @@ def test_acknowledged_cell_edits_survive_sigkill(tmp_path):
         assert client.get("/api/fundraising/grid").status == 200
     finally:
         again.stop()
+
+
+def test_batch_edit_is_all_or_nothing(admin):
+    rows = [admin.post("/api/fundraising/rows", {"values": {"Name": f"Batch {i}"}}).data for i in range(3)]
+    ok = admin.patch("/api/fundraising/rows", {"rows": [
+        {"id": r["id"], "values": {"Status": "Meeting", "Notes": f"pasted {i}"}, "expected_version": r["version"]}
+        for i, r in enumerate(rows)]})
+    assert ok.status == 200 and [r["id"] for r in ok.data] == [r["id"] for r in rows]
+    notes = columns_by_name(admin)["Notes"]["id"]
+    assert [r["values"][notes] for r in ok.data] == ["pasted 0", "pasted 1", "pasted 2"]
+    bad = admin.patch("/api/fundraising/rows", {"rows": [
+        {"id": rows[0]["id"], "values": {"Notes": "changed"}},
+        {"id": rows[1]["id"], "values": {"Last Contact": "not a date"}}]})
+    assert bad.status == 400 and "Last Contact" in bad.json["error"]
+    assert admin.get(f"/api/fundraising/rows/{rows[0]['id']}").data["values"][notes] == "pasted 0"
+    stale = admin.patch("/api/fundraising/rows", {"rows": [
+        {"id": rows[2]["id"], "values": {"Notes": "late"}, "expected_version": rows[2]["version"]}]})
+    assert stale.status == 409 and stale.json["row_id"] == rows[2]["id"]
+    for body in ({"rows": []}, {"rows": [{"id": rows[0]["id"]}, {"id": rows[0]["id"]}]}, {"rows": [{"values": {}}]}):
+        assert admin.patch("/api/fundraising/rows", body).status == 400
+
+
+def test_meta_lists_types_operators_and_functions(admin):
+    meta = admin.get("/api/fundraising/meta").data
+    assert "currency" in meta["column_types"] and meta["type_kinds"]["currency"] == "number"
+    assert ">=" in meta["operators"]["number"] and "is_within_last" in meta["operators"]["date"]
+    assert {f["name"] for f in meta["functions"]} >= {"IF", "SUM", "DATETIME_DIFF", "REGEX_MATCH"}
+    assert meta["lists"] == ["main", "follow_up", "graveyard", "longshot"]
+    assert all("kind" in c for c in admin.get("/api/fundraising/columns").data)
