@@ -620,20 +620,38 @@ class Grid:
         self._log(conn, actor, "row_archived" if archived else "row_restored", row.id, None, version, None, None)
         audit.record(conn, actor, "investor.archived" if archived else "investor.restored", "investor", row.id, details)
 
+    def _create_row(self, conn, actor: Principal, columns: list[Column], raw_values: Any,
+                    audit_action: str = "investor.created", reason: str = "created") -> Row:
+        """A new investor inside an open write: insert, audit, compute formulas, set its cells."""
+        targets = self._resolve(columns, raw_values or {})
+        changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
+        initial_list = next((v for c, v in changes if c.field == "list"), "main")
+        row_id = self._insert_investor(conn, actor, initial_list, reason)
+        changes = [(c, v) for c, v in changes if c.field != "list"]
+        audit.record(conn, actor, audit_action, "investor", row_id,
+                     {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
+        row = self._row_from_db(conn, columns, row_id)
+        self._recompute_row(conn, columns, row, None)
+        row = self._apply(conn, actor, row, columns, changes, audit_action=None)
+        self._commit_row(row, columns)
+        return row
+
     def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created") -> dict:
+        return self._write(lambda conn, columns: self._create_row(conn, actor, columns, raw_values, audit_action).as_dict())
+
+    def create_rows(self, actor: Principal, rows_values: list, reason: str = "created") -> list[dict]:
+        """Many new investors in one transaction: all or none (a bad value names its row)."""
+        if not isinstance(rows_values, list) or not rows_values or len(rows_values) > MAX_BATCH:
+            raise BadRequest(f"'rows' must be a list of 1 to {MAX_BATCH} objects of values", field="rows")
+
         def work(conn, columns):
-            targets = self._resolve(columns, raw_values or {})
-            changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
-            initial_list = next((v for c, v in changes if c.field == "list"), "main")
-            row_id = self._insert_investor(conn, actor, initial_list, "created")
-            changes = [(c, v) for c, v in changes if c.field != "list"]
-            audit.record(conn, actor, audit_action, "investor", row_id,
-                         {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
-            row = self._row_from_db(conn, columns, row_id)
-            self._recompute_row(conn, columns, row, None)
-            row = self._apply(conn, actor, row, columns, changes, audit_action=None)
-            self._commit_row(row, columns)
-            return row.as_dict()
+            out = []
+            for index, values in enumerate(rows_values):
+                try:
+                    out.append(self._create_row(conn, actor, columns, values, reason=reason).as_dict())
+                except BadRequest as exc:
+                    raise BadRequest(f"rows[{index}]: {exc.message}", **{**exc.details, "row": index}) from None
+            return out
         return self._write(work)
 
     def _edit_row(self, conn, actor: Principal, columns: list[Column], row_id: str, raw_values: Any,

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import (audit, auth, automations, collab, formula, grid, invites, security, service_tokens,
-               view_engine, views)
+from . import (audit, auth, automations, collab, formula, grid, invites, sample_data, security,
+               service_tokens, view_engine, views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
@@ -419,6 +419,11 @@ def update_row(req: Request) -> Reply:
                                       req.data.get("expected_version")))
 
 
+def load_sample(req: Request) -> Reply:
+    """Fill an empty grid with three funds and thirty sample investors."""
+    return created(sample_data.load_sample(req.app.grid, req.principal))
+
+
 def update_rows(req: Request) -> Reply:
     """Edit many rows in one transaction (paste, fill-down, undo): all or nothing."""
     return ok(req.app.grid.update_rows(req.principal, req.data["rows"]))
@@ -665,6 +670,7 @@ ROUTES: list[Route] = [
     Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
           body={"values": Field("object", description="column id or name -> value")}),
+    Route("POST", "/api/fundraising/sample", load_sample, USER, tag="grid"),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
           body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
     Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),

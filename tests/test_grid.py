@@ -370,3 +370,17 @@ def test_meta_lists_types_operators_and_functions(admin):
     assert {f["name"] for f in meta["functions"]} >= {"IF", "SUM", "DATETIME_DIFF", "REGEX_MATCH"}
     assert meta["lists"] == ["main", "follow_up", "graveyard", "longshot"]
     assert all("kind" in c for c in admin.get("/api/fundraising/columns").data)
+
+
+def test_sample_grid_loads_once_into_an_empty_grid(start_server):
+    admin = start_server().bootstrap()
+    resp = admin.post("/api/fundraising/sample")
+    assert resp.status == 201 and resp.data["created"] == 30
+    grid = admin.get("/api/fundraising/grid").data
+    names = [c["name"] for c in grid["columns"]]
+    assert {"Fund I", "Fund II", "Fund III"} <= set(names)
+    fund3 = next(c for c in grid["columns"] if c["name"] == "Fund III")
+    assert fund3["options"]["target"] == 200_000_000 and any(r["values"][fund3["id"]] for r in grid["rows"])
+    lists = admin.get("/api/fundraising/lists").data
+    assert lists["graveyard"] == 3  # the Passed investors, moved by the default rule as they were created
+    assert admin.post("/api/fundraising/sample").status == 409
