@@ -20,6 +20,20 @@ def record(conn: sqlite3.Connection, actor: Principal, action: str, entity_type:
          json.dumps(details, sort_keys=True, default=str) if details else None, actor.ip))
 
 
+def record_many(conn: sqlite3.Connection, actor: Principal, action: str, entity_type: str,
+                entries: list[tuple[str, dict | None]]) -> None:
+    """`record` for many entities at once (bulk imports), in the same transaction."""
+    if not conn.in_transaction:
+        raise RuntimeError("audit.record_many must run inside the mutation's transaction")
+    at = utc_now()
+    conn.executemany(
+        "INSERT INTO audit_log (at, actor_type, actor_id, actor_name, action, entity_type, entity_id, details, ip)"
+        " VALUES (?,?,?,?,?,?,?,?,?)",
+        [(at, actor.kind, actor.id, actor.name, action, entity_type, entity_id,
+          json.dumps(details, sort_keys=True, default=str) if details else None, actor.ip)
+         for entity_id, details in entries])
+
+
 FILTERS = {"action": "action = ?", "entity_type": "entity_type = ?", "entity_id": "entity_id = ?",
            "actor_id": "actor_id = ?", "since": "at >= ?", "until": "at < ?"}
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from . import audit, column_types as ct, formula_columns, view_engine
 from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, NotFound
+from .errors import BadRequest, Conflict, NotFound, Unprocessable
 from .principal import Principal
 
 COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
@@ -795,40 +795,147 @@ class Grid:
             raise Conflict(f"a column named '{name}' already exists", field="name")
         return name
 
-    def create_column(self, actor: Principal, name: Any, column_type: Any, options: Any = None,
-                      frozen: bool = False, width: int | None = None, position: int | None = None) -> dict:
+    def _insert_column(self, conn, actor: Principal, columns: list[Column], name: Any, column_type: Any,
+                       options: Any = None, frozen: bool = False, width: int | None = None,
+                       position: int | None = None) -> Column:
+        """A new column inside an open write (validated; formulas checked against `columns`)."""
         if column_type not in ct.TYPES:
             raise BadRequest(f"unknown column type {column_type!r}; one of: {', '.join(ct.TYPES)}", field="type")
+        clean_name = self._check_name(conn, name)
+        if len(columns) >= MAX_COLUMNS:
+            raise BadRequest(f"a grid holds at most {MAX_COLUMNS} columns")
+        if column_type == "contacts" and any(c.type == "contacts" for c in columns):
+            raise Conflict("the grid already has a contacts column (an investor has one list of people)")
+        clean = ct.normalize_options(column_type, options, clean_name)
+        if column_type == "formula":
+            clean = formula_columns.validate(clean["formula"], clean_name, columns)
+        col_id, now = new_id(), utc_now()
+        pos = self._position_for(columns, position)
+        stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
+        conn.execute("INSERT INTO grid_columns (id, name, type, options, position, frozen, width, created_at,"
+                     " created_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     (col_id, clean_name, column_type, _dumps(stored), pos, int(bool(frozen)), width, now,
+                      actor.id, now))
+        if column_type == "fund":
+            conn.execute("INSERT INTO funds (id, vintage, target, currency, created_at, updated_at)"
+                         " VALUES (?,?,?,?,?,?)", (col_id, clean.get("vintage"), clean.get("target"),
+                                                   clean.get("currency", "USD"), now, now))
+        col = Column(col_id, clean_name, column_type, None, clean, pos, bool(frozen), width)
+        self._log(conn, actor, "column", None, col_id, None, None, col.as_dict())
+        audit.record(conn, actor, "column.created", "column", col_id,
+                     {"name": clean_name, "type": column_type, "options": clean})
+        return col
 
+    def create_column(self, actor: Principal, name: Any, column_type: Any, options: Any = None,
+                      frozen: bool = False, width: int | None = None, position: int | None = None) -> dict:
         def work(conn, columns):
-            clean_name = self._check_name(conn, name)
-            if len(columns) >= MAX_COLUMNS:
-                raise BadRequest(f"a grid holds at most {MAX_COLUMNS} columns")
-            if column_type == "contacts" and any(c.type == "contacts" for c in columns):
-                raise Conflict("the grid already has a contacts column (an investor has one list of people)")
-            clean = ct.normalize_options(column_type, options, clean_name)
-            if column_type == "formula":
-                clean = formula_columns.validate(clean["formula"], clean_name, columns)
-            col_id, now = new_id(), utc_now()
-            pos = self._position_for(columns, position)
-            stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
-            conn.execute("INSERT INTO grid_columns (id, name, type, options, position, frozen, width, created_at,"
-                         " created_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                         (col_id, clean_name, column_type, _dumps(stored), pos, int(bool(frozen)), width, now,
-                          actor.id, now))
-            if column_type == "fund":
-                conn.execute("INSERT INTO funds (id, vintage, target, currency, created_at, updated_at)"
-                             " VALUES (?,?,?,?,?,?)", (col_id, clean.get("vintage"), clean.get("target"),
-                                                       clean.get("currency", "USD"), now, now))
-            col = Column(col_id, clean_name, column_type, None, clean, pos, bool(frozen), width)
-            self._log(conn, actor, "column", None, col_id, None, None, col.as_dict())
-            audit.record(conn, actor, "column.created", "column", col_id,
-                         {"name": clean_name, "type": column_type, "options": clean})
+            col = self._insert_column(conn, actor, columns, name, column_type, options, frozen, width, position)
             self._reload_columns(conn, rebuild=column_type == "contacts")
             if column_type == "formula":
-                self._recompute_columns(conn, self.cache.columns, [col_id])
-            return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == col_id)
+                self._recompute_columns(conn, self.cache.columns, [col.id])
+            return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == col.id)
         return self._write(work)
+
+    # --- imports -------------------------------------------------------------------------------
+
+    def apply_import(self, actor: Principal, make_plan: Callable[[list[dict], list], Any],
+                     dry_run: bool = False) -> dict:
+        """Plan an import against the grid as it is under the write lock, then apply all of it in
+        this one transaction (new columns, new choices, created and updated investors, formulas,
+        edit-triggered rules) or, if the plan has errors, nothing. `make_plan(columns, rows)` gets
+        the live columns (lookup shape) and rows [(id, values)]."""
+        def work(conn, columns):
+            cache = self.cache
+            live = [(rid, cache.rows[rid].values) for rid in cache.order if not cache.rows[rid].archived_at]
+            plan = make_plan([c.lookup() for c in columns], live)
+            summary = {"created": len(plan.creates), "updated": len(plan.updates), "unchanged": plan.unchanged,
+                       "new_columns": [c["name"] for c in plan.new_columns], "errors": plan.errors,
+                       "warnings": plan.warnings}
+            if plan.errors:
+                raise Unprocessable(f"{len(plan.errors)} problem(s) in the file; nothing was imported "
+                                    f"(first: line {plan.errors[0].get('line')}: {plan.errors[0]['message']})",
+                                    code="import_errors",
+                                    data={**summary, "created": 0, "updated": 0, "unchanged": 0})
+            if dry_run:
+                return summary
+            refs = {c.id: c.id for c in columns}
+            for spec in plan.new_columns:
+                col = self._insert_column(conn, actor, columns, spec["name"], spec["type"], spec.get("options"))
+                columns.append(col)
+                refs["new:" + spec["name"]] = col.id
+            by_id = {c.id: c for c in columns}
+            for ref, names in plan.choices_to_add.items():
+                col = by_id[refs[ref]]
+                known = {c["name"].casefold() for c in col.options.get("choices", [])}
+                added = [n for n in names if n.casefold() not in known]
+                if added:
+                    choices = col.options.get("choices", [])
+                    col.options = {**col.options, "choices": choices + [
+                        {"name": n, "color": ct.CHOICE_COLORS[(len(choices) + i) % len(ct.CHOICE_COLORS)]}
+                        for i, n in enumerate(added)]}
+                    self._save_column_options(conn, actor, col, {"choices_added": added, "via": "import"})
+            self._build(conn)  # rows now carry the new columns
+            columns = self._load_columns(conn)
+            by_id = {c.id: c for c in columns}
+            touched = self._bulk_create(conn, actor, by_id, refs, plan.creates)
+            for update in plan.updates:
+                row = self.cache.rows[update["row_id"]]
+                changes = [(by_id[refs[ref]], value) for ref, value in update["values"].items()]
+                self._apply(conn, actor, row, columns, changes, trigger_automations=False)
+                touched.append(update["row_id"])
+            self._build(conn)
+            if any(c.type == "formula" for c in columns):
+                self._recompute_columns(conn, columns)
+            if self.automations is not None:
+                for rid in touched:
+                    row = self.cache.rows[rid]
+                    after = self.automations.after_edit(conn, self, row, columns, list(by_id))
+                    if after is not row:
+                        self._commit_row(after, columns)
+            audit.record(conn, actor, "import.completed", "grid", None,
+                         {k: summary[k] for k in ("created", "updated", "unchanged", "new_columns")})
+            return summary
+        return self._write(work)
+
+    def _bulk_create(self, conn, actor: Principal, by_id: dict, refs: dict, creates: list[dict]) -> list[str]:
+        """Insert many new investors with executemany: the cost of a 50,000-row first import."""
+        now, ids = utc_now(), []
+        investors, memberships, cells, commitments, people, logs, audits = [], [], [], [], [], [], []
+        for item in creates:
+            row_id = new_id()
+            ids.append(row_id)
+            fields = {"name": "", "list": "main", "notes": None, "lead_source": None}
+            for ref, value in item["values"].items():
+                col = by_id[refs[ref]]
+                if col.field:
+                    fields[col.field] = value if value is not None else fields[col.field]
+                elif col.type == "fund":
+                    commitments.append((row_id, col.id, value, now, actor.name))
+                elif col.type == "contacts":
+                    for position, person in enumerate(value or []):
+                        people.append((new_id(), row_id, person.get("name") or "", person.get("email"),
+                                       person.get("phone"), person.get("title"), position, now, now))
+                elif col.type not in ct.COMPUTED and value is not None:
+                    cells.append((row_id, col.id, _dumps(value), now, actor.name))
+            investors.append((row_id, fields["name"] or "", fields["list"], fields["notes"], fields["lead_source"],
+                              now, actor.name, now, actor.name))
+            memberships.append((row_id, fields["list"], now, actor.name, "import"))
+            logs.append((now, actor.kind, actor.id, actor.name, row_id, _dumps({"via": "import", "line": item.get("line")})))
+            audits.append((row_id, {"via": "import", "line": item.get("line"), "name": fields["name"]}))
+        conn.executemany("INSERT INTO investors (id, name, list, notes, lead_source, version, created_at, created_by,"
+                         " updated_at, updated_by) VALUES (?,?,?,?,?,1,?,?,?,?)", investors)
+        conn.executemany("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
+                         " VALUES (?,?,?,?,?)", memberships)
+        conn.executemany("INSERT INTO cell_values (investor_id, column_id, value, updated_at, updated_by)"
+                         " VALUES (?,?,?,?,?)", cells)
+        conn.executemany("INSERT INTO commitments (investor_id, fund_id, amount, updated_at, updated_by)"
+                         " VALUES (?,?,?,?,?)", commitments)
+        conn.executemany("INSERT INTO contacts (id, investor_id, name, email, phone, title, position, created_at,"
+                         " updated_at) VALUES (?,?,?,?,?,?,?,?,?)", people)
+        conn.executemany("INSERT INTO grid_changes (at, actor_type, actor_id, actor_name, kind, investor_id,"
+                         " row_version, new) VALUES (?,?,?,?,'row_created',?,1,?)", logs)
+        audit.record_many(conn, actor, "investor.created", "investor", audits)
+        return ids
 
     @staticmethod
     def _position_for(columns: list[Column], index: int | None, moving: str | None = None) -> float:
