@@ -25,7 +25,15 @@ MAX_TEXT = 100_000
 MAX_CONTACTS = 200
 
 _NUMBER_JUNK = re.compile(r"[\s,$€£¥]|USD|EUR|GBP", re.I)
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$")
+_TIME = r"(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$"
+_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
+# "June 14, 2026", "Jun 14 2026", "Sunday, June 14th, 2026 3:05 PM" and "14 June 2026" (day first).
+_MONTH_DATE = re.compile(r"^(?:[A-Za-z]{3,9}\.?,?\s+)??([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME)
+_DAY_MONTH_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})" + _TIME)
+_MONTHS = {name: i + 1 for i, names in enumerate(
+    ("january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
+     "august aug", "september sep sept", "october oct", "november nov", "december dec"))
+    for name in names.split()}
 _PHONE_OK = re.compile(r"^[0-9+().\-\s/x#*ext]+$", re.I)
 _URL_OK = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$|^https?://[^\s]+$", re.I)
 
@@ -143,6 +151,27 @@ def parse_number(raw: Any, column: dict, percent: bool = False) -> float | int |
     return value
 
 
+def _date_parts(text: str) -> tuple | None:
+    """(year, month, day, hour, minute, second, meridiem) of a US or month-name date, or None;
+    a month name that is not one is a ValueError (so "Foo 14 2026" is not a date)."""
+    match = _US_DATE.match(text)
+    if match:
+        month, day, year = match.group(1, 2, 3)
+    else:
+        match = _MONTH_DATE.match(text)
+        if match:
+            month_name, day, year = match.group(1, 2, 3)
+        else:
+            match = _DAY_MONTH_DATE.match(text)
+            if not match:
+                return None
+            day, month_name, year = match.group(1, 2, 3)
+        month = _MONTHS.get(month_name.lower())
+        if month is None:
+            raise ValueError(f"unknown month {month_name}")
+    return (int(year), int(month), int(day), *match.group(4, 5, 6, 7))
+
+
 def parse_date(raw: Any, column: dict) -> str | None:
     """'YYYY-MM-DD' for date columns, ISO-8601 UTC for date-time columns."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -152,13 +181,13 @@ def parse_date(raw: Any, column: dict) -> str | None:
     text = raw.strip()
     include_time = column.get("options", {}).get("include_time", False)
     parsed: datetime | date | None = None
-    match = _US_DATE.match(text)
     try:
-        if match:
-            month, day, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
-            if match.group(4):
-                hour, minute, second = int(match.group(4)), int(match.group(5)), int(match.group(6) or 0)
-                meridiem = (match.group(7) or "").lower()
+        parts = _date_parts(text)
+        if parts:
+            year, month, day, hour, minute, second, meridiem = parts
+            if hour is not None:
+                hour, minute, second = int(hour), int(minute), int(second or 0)
+                meridiem = (meridiem or "").replace(".", "").lower()
                 if meridiem == "pm" and hour < 12:
                     hour += 12
                 elif meridiem == "am" and hour == 12:
@@ -175,7 +204,7 @@ def parse_date(raw: Any, column: dict) -> str | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise _fail(column, f"'{raw}' is not a date (use YYYY-MM-DD or M/D/YYYY)")
+        raise _fail(column, f"'{raw}' is not a date (use YYYY-MM-DD, M/D/YYYY or June 14, 2026)")
     if not include_time:
         return (parsed.astimezone(timezone.utc).date() if isinstance(parsed, datetime) else parsed).isoformat()
     if not isinstance(parsed, datetime):

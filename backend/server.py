@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import (audit, auth, automations, collab, formula, grid, invites, sample_data, security,
+from . import (audit, auth, automations, collab, formula, grid, importer, invites, sample_data, security,
                service_tokens, view_engine, views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
@@ -155,6 +155,7 @@ class Route:
     body: dict | None = None        # JSON body spec: validated into req.data
     rate: str | None = None         # rate-limit bucket override ("auth")
     tag: str = "misc"
+    csv: bool = False               # the body is a CSV file (handler reads req.body), not JSON
 
     @property
     def regex(self):
@@ -419,6 +420,64 @@ def update_row(req: Request) -> Reply:
                                       req.data.get("expected_version")))
 
 
+def _import_options(req: Request) -> tuple[str, dict | None, str]:
+    key = req.query.get("key") or "Name"
+    empty = req.query.get("empty") or "keep"
+    if empty not in ("keep", "clear"):
+        raise BadRequest("query parameter 'empty' must be keep or clear")
+    mapping = None
+    if req.query.get("mapping"):
+        try:
+            mapping = json.loads(req.query["mapping"])
+        except json.JSONDecodeError:
+            raise BadRequest("query parameter 'mapping' is not valid JSON") from None
+        if not isinstance(mapping, dict):
+            raise BadRequest("query parameter 'mapping' must be a JSON object of header -> target")
+    return key, mapping, empty
+
+
+def import_preview(req: Request) -> Reply:
+    """What importing this CSV would do: column types, samples, problems by line, counts. Writes nothing."""
+    key, mapping, empty = _import_options(req)
+    table = importer.read_csv(req.body)
+    grid_ = req.app.grid
+    plan = importer.plan_import(table, list(grid_.column_lookup().values()), grid_.live_rows(), key, mapping, empty)
+    d = plan.as_dict()
+    return ok({"columns": [{"name": c["header"], **c} for c in d["columns"]], "row_count": d["row_count"],
+               "errors": d["errors"], "warnings": d["warnings"], "encoding": d["encoding"], "key": key,
+               "created": len(d["creates"]), "updated": len(d["updates"]), "unchanged": d["unchanged"],
+               "new_columns": d["new_columns"]})
+
+
+def import_csv(req: Request) -> Reply:
+    """Import (upsert by ?key=) a CSV in one transaction: all of it, or nothing and the problems."""
+    key, mapping, empty = _import_options(req)
+    table = importer.read_csv(req.body)
+    summary = req.app.grid.apply_import(
+        req.principal, lambda columns, rows: importer.plan_import(table, columns, rows, key, mapping, empty))
+    return ok(summary)
+
+
+def export_csv(req: Request) -> Reply:
+    """The grid, or a view (?view=ID: its columns, order, filter and sort), as CSV."""
+    app = req.app
+    columns = app.grid.columns()
+    rows = dict(app.grid.live_rows())
+    order = list(rows)
+    name = "grid"
+    if req.query.get("view"):
+        view = app.views.get(req.principal, req.query["view"])
+        order = app.views.select(view, list(rows.items()), app.grid.column_lookup())
+        ranked = {cid: i for i, cid in enumerate(view["order"])}
+        columns = sorted((c for c in columns if c["id"] not in set(view["hidden"])),
+                         key=lambda c: (ranked.get(c["id"], len(ranked)), c["position"]))
+        name = re.sub(r"[^A-Za-z0-9_-]+", "-", view["name"]).strip("-") or "view"
+    body = importer.export_csv(columns, [rows[rid] for rid in order])
+    return Reply(200, body, content_type="text/csv; charset=utf-8", headers={
+        "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="venture-crm-{name}-{utc_now()[:10]}.csv"'})
+
+
 def load_sample(req: Request) -> Reply:
     """Fill an empty grid with three funds and thirty sample investors."""
     return created(sample_data.load_sample(req.app.grid, req.principal))
@@ -671,6 +730,10 @@ ROUTES: list[Route] = [
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
           body={"values": Field("object", description="column id or name -> value")}),
     Route("POST", "/api/fundraising/sample", load_sample, USER, tag="grid"),
+    Route("POST", "/api/fundraising/import/preview", import_preview, USER, scope="grid:write", tag="import",
+          csv=True),
+    Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", csv=True),
+    Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import"),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
           body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
     Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),
@@ -867,7 +930,7 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"{method} {self.path.split('?')[0]} {reply.status} "
                              f"{(time.perf_counter() - started) * 1000:.1f}ms\n")
 
-    def _read_body(self, settings: Settings) -> bytes:
+    def _read_body(self, limit: int) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self.close_connection = True
             raise LengthRequired("chunked request bodies are not supported; send Content-Length")
@@ -881,7 +944,7 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise BadRequest("invalid Content-Length header") from None
-        if length > settings.max_body_bytes:
+        if length > limit:
             self.close_connection = True  # the unread body must not be parsed as the next request
             if length <= DRAIN_LIMIT_BYTES:
                 # Reading what the client is already sending lets it see the 413 instead of a reset.
@@ -891,18 +954,19 @@ class Handler(BaseHTTPRequestHandler):
                     if not chunk:
                         break
                     remaining -= len(chunk)
-            raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of "
-                                  f"{settings.max_body_bytes} bytes", limit=settings.max_body_bytes)
+            raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of {limit} bytes",
+                                  limit=limit)
         return self.rfile.read(length)
 
     def _handle(self, app: App, method: str) -> Reply:
         settings = app.settings
         url = urlsplit(self.path)
         path = url.path
-        body = self._read_body(settings)
+        found = ROUTER.match(path)
+        takes_file = found is not None and any(r.csv for r in found[0].values())
+        body = self._read_body(settings.max_import_bytes if takes_file else settings.max_body_bytes)
         ip = security.client_ip(self.client_address[0], self.headers.get("X-Forwarded-For"),
                                 settings.trusted_proxies)
-        found = ROUTER.match(path)
         if found is None:
             if not path.startswith("/api/"):
                 raise NotFound(f"not found: {path}")
@@ -928,7 +992,18 @@ class Handler(BaseHTTPRequestHandler):
             authorize(route, req.principal)
         if route.body is not None:
             req.data = parse_object(self._json(body), route.body)
+        if route.csv:
+            self._check_csv(body)
         return route.handler(req)
+
+    def _check_csv(self, body: bytes) -> None:
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        # Browsers label .csv files inconsistently (Windows says application/vnd.ms-excel).
+        if content_type not in ("", "text/csv", "text/plain", "application/csv", "application/octet-stream",
+                                "application/vnd.ms-excel", "text/comma-separated-values"):
+            raise UnsupportedMediaType(f"expected a CSV file (Content-Type text/csv), got {content_type}")
+        if not body.strip():
+            raise BadRequest("the CSV file is empty")
 
     def _authenticate(self, app: App, ip: str) -> Principal:
         header = self.headers.get("Authorization") or ""

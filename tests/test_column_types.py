@@ -21,6 +21,10 @@ def col(kind, **options):
     ("date", {}, "2026-06-14", "2026-06-14"), ("date", {}, "2026-06-14T23:30:00-05:00", "2026-06-15"),
     ("date", {"include_time": True}, "6/14/2026 3:05 PM", "2026-06-14T15:05:00.000Z"),
     ("date", {"include_time": True}, "2026-06-14", "2026-06-14T00:00:00.000Z"),
+    ("date", {}, "June 14, 2026", "2026-06-14"), ("date", {}, "Jun 14 2026", "2026-06-14"),
+    ("date", {}, "14 June 2026", "2026-06-14"), ("date", {}, "Sunday, June 14th, 2026", "2026-06-14"),
+    ("date", {"include_time": True}, "June 14, 2026 3:05 PM", "2026-06-14T15:05:00.000Z"),
+    ("date", {"include_time": True}, "6/14/2026 3:05pm", "2026-06-14T15:05:00.000Z"),
     ("checkbox", {}, "checked", True), ("checkbox", {}, "", False), ("checkbox", {}, None, False), ("checkbox", {}, 1, True),
     ("text", {}, "  padded  ", "padded"), ("text", {}, "", None), ("text", {}, 42, "42"),
     ("long_text", {}, "line 1\nline 2\n", "line 1\nline 2\n"),
@@ -44,7 +48,7 @@ def test_select_growth_is_reported_and_strict_columns_refuse():
 
 @pytest.mark.parametrize("kind, options, raw", [
     ("currency", {}, "1.5M?"), ("number", {}, float("inf")), ("number", {}, [1]), ("percent", {}, "5%%"),
-    ("date", {}, "2026-02-30"), ("date", {}, 20260214), ("email", {}, "a@b"), ("url", {}, "two words.com"),
+    ("date", {}, "2026-02-30"), ("date", {}, 20260214), ("date", {}, "June 31, 2026"), ("date", {}, "Foo 14 2026"), ("email", {}, "a@b"), ("url", {}, "two words.com"),
     ("phone", {}, "12"), ("checkbox", {}, "sometimes"), ("contacts", {}, "Ann"), ("contacts", {}, [{"name": 5}]),
     ("contacts", {}, [{"title": "CIO"}]), ("text", {}, "x" * (ct.MAX_TEXT + 1)), ("formula", {"formula": "1"}, 1),
     ("last_modified_time", {}, "2026-01-01"),
