@@ -14,7 +14,7 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from . import audit, column_types as ct, view_engine
+from . import audit, column_types as ct, interactions, view_engine
 from .db import Database, new_id, utc_now
 from .errors import BadRequest, Conflict, NotFound
 from .principal import Principal
@@ -132,7 +132,7 @@ class Automations:
                          (rule_id, clean["name"], int(clean.get("enabled", True)), clean["trigger"],
                           json.dumps(clean["condition"]), json.dumps(clean["action"]), position, now, now, actor.id))
             audit.record(conn, actor, "automation.created", "automation_rule", rule_id, clean)
-        self._invalidate()
+        self.invalidate()
         return self.list_rules(columns_by_id, rule_id)[0]
 
     def update_rule(self, actor: Principal, rule_id: str, payload: dict, columns_by_id: dict) -> dict:
@@ -151,7 +151,7 @@ class Automations:
             old = _rule_dict(before)
             audit.record(conn, actor, "automation.updated", "automation_rule", rule_id,
                          {k: {"old": old[k], "new": v} for k, v in clean.items() if old[k] != v})
-        self._invalidate()
+        self.invalidate()
         return self.list_rules(columns_by_id, rule_id)[0]
 
     def archive_rule(self, actor: Principal, rule_id: str) -> dict:
@@ -162,8 +162,22 @@ class Automations:
                 raise NotFound(f"automation rule {rule_id} does not exist")
             conn.execute("UPDATE automation_rules SET archived_at = ?, enabled = 0 WHERE id = ?", (utc_now(), rule_id))
             audit.record(conn, actor, "automation.archived", "automation_rule", rule_id, {"name": row[1]})
-        self._invalidate()
+        self.invalidate()
         return {**_rule_dict(row), "enabled": False, "archived": True}
+
+    def restore_rule(self, actor: Principal, rule_id: str, columns_by_id: dict) -> dict:
+        """Bring an archived rule back, disabled (so it cannot act before someone looks at it)."""
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT name, archived_at FROM automation_rules WHERE id = ?", (rule_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"automation rule {rule_id} does not exist")
+            if row[1] is None:
+                raise Conflict("automation rule is not archived")
+            conn.execute("UPDATE automation_rules SET archived_at = NULL, enabled = 0, updated_at = ? WHERE id = ?",
+                         (utc_now(), rule_id))
+            audit.record(conn, actor, "automation.restored", "automation_rule", rule_id, {"name": row[0]})
+        self.invalidate()
+        return self.list_rules(columns_by_id, rule_id)[0]
 
     def runs(self, limit: int, offset: int, rule_id: str | None = None) -> tuple[list[dict], int]:
         where, args = ("WHERE r.rule_id = ?", [rule_id]) if rule_id else ("", [])
@@ -200,7 +214,7 @@ class Automations:
 
     # --- the interpreter -------------------------------------------------------------------------
 
-    def _invalidate(self) -> None:
+    def invalidate(self) -> None:
         with self._lock:
             self._rules_version += 1
             self._compiled = None
@@ -252,6 +266,9 @@ class Automations:
             conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details)"
                          " VALUES (?,?,?,?,?,?)", (rule["id"], row.id, utc_now(), trigger, "applied",
                                                   json.dumps(changed, default=str)))
+            interactions.record(conn, actor, row.id, "automation", "automation", rule["name"],
+                                "; ".join(f"{name}: {v['old']} -> {v['new']}" for name, v in changed.items()),
+                                ref={"rule_id": rule["id"], "trigger": trigger})
         return after
 
     def after_edit(self, conn, grid, row, columns, changed_column_ids: list[str]):

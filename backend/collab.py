@@ -28,6 +28,12 @@ class ChangeSignal:
                 self.seq = seq
             self._cond.notify_all()
 
+    def reset(self, seq: int) -> None:
+        """After a restore the sequence may go back: set it exactly and wake everyone."""
+        with self._cond:
+            self.seq = seq
+            self._cond.notify_all()
+
     def wait_past(self, since: int, timeout: float) -> bool:
         """Block until the sequence passes `since` or `timeout` elapses; True if it moved."""
         deadline = time.monotonic() + max(0.0, min(timeout, MAX_WAIT_SECONDS))

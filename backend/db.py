@@ -43,7 +43,8 @@ class Database:
         self.path = Path(path)
         self.synchronous = synchronous
         self._pool: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue(maxsize=pool_size)
-        self._write_lock = threading.Lock()
+        # Re-entrant so a restore, which holds it for the swap, can still write its own audit entry.
+        self._write_lock = threading.RLock()
         self._closed = False
 
     def _acquire(self) -> sqlite3.Connection:
@@ -85,6 +86,16 @@ class Database:
                     conn.execute("ROLLBACK")
                     raise
                 conn.execute("COMMIT")
+        finally:
+            self._release(conn)
+
+    @contextmanager
+    def exclusive(self):
+        """A connection, outside any transaction, while no other write can start (restore)."""
+        conn = self._acquire()
+        try:
+            with self._write_lock:
+                yield conn
         finally:
             self._release(conn)
 

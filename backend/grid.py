@@ -1063,6 +1063,45 @@ class Grid:
             return col.as_dict()
         return self._write(work)
 
+    def archive_everything(self, actor: Principal) -> dict:
+        """Reset: archive every live investor, custom column and view (never deletes anything)."""
+        def work(conn, columns):
+            now = utc_now()
+            ids = [r[0] for r in conn.execute("SELECT id FROM investors WHERE archived_at IS NULL")]
+            conn.execute("UPDATE investors SET archived_at = ?, archived_by = ?, version = version + 1,"
+                         " updated_at = ?, updated_by = ? WHERE archived_at IS NULL", (now, actor.name, now, actor.name))
+            conn.executemany("INSERT INTO grid_changes (at, actor_type, actor_id, actor_name, kind, investor_id)"
+                             " VALUES (?,?,?,?,'row_archived',?)", [(now, actor.kind, actor.id, actor.name, i) for i in ids])
+            custom = [c.id for c in columns if not c.field and c.type != "contacts"]
+            archived_columns = conn.execute("UPDATE grid_columns SET archived_at = ?, updated_at = ? WHERE archived_at IS NULL"
+                                      " AND field IS NULL AND type != 'contacts'", (now, now)).rowcount
+            views = conn.execute("UPDATE views SET archived_at = ?, updated_at = ? WHERE archived_at IS NULL",
+                                 (now, now)).rowcount
+            self._log(conn, actor, "column", None, None, None, None, {"reset": True})
+            counts = {"investors": len(ids), "columns": archived_columns, "views": views}
+            audit.record(conn, actor, "grid.reset", "grid", None, {**counts, "column_ids": custom})
+            self._build(conn)
+            return counts
+        return self._write(work)
+
+    def archived(self) -> dict:
+        """Everything archived, for the admin's restore screen."""
+        with self.db.read() as conn:
+            investors = [{"id": r[0], "name": r[1] or None, "archived_at": r[2], "archived_by": r[3]} for r in conn.execute(
+                "SELECT id, name, archived_at, archived_by FROM investors WHERE archived_at IS NOT NULL"
+                " ORDER BY archived_at DESC")]
+            columns = [{"id": r[0], "name": r[1], "type": r[2], "archived_at": r[3]} for r in conn.execute(
+                "SELECT id, name, type, archived_at FROM grid_columns WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
+            views = [{"id": r[0], "name": r[1], "shared": bool(r[2]), "archived_at": r[3]} for r in conn.execute(
+                "SELECT id, name, shared, archived_at FROM views WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
+            rules = [{"id": r[0], "name": r[1], "archived_at": r[2]} for r in conn.execute(
+                "SELECT id, name, archived_at FROM automation_rules WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
+            people = [{"id": r[0], "name": r[1] or None, "email": r[2], "investor_id": r[3], "investor_name": r[4] or None,
+                       "archived_at": r[5]} for r in conn.execute(
+                "SELECT c.id, c.name, c.email, c.investor_id, i.name, c.archived_at FROM contacts c"
+                " JOIN investors i ON i.id = c.investor_id WHERE c.archived_at IS NOT NULL ORDER BY c.archived_at DESC")]
+        return {"investors": investors, "columns": columns, "views": views, "automations": rules, "contacts": people}
+
     # --- seeding -------------------------------------------------------------------------------
 
     def seed_defaults(self, actor: Principal) -> bool:

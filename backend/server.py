@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import (audit, auth, automations, collab, formula, grid, importer, invites, sample_data, security,
-               service_tokens, view_engine, views)
+from . import (activity, audit, auth, automations, backups, collab, formula, grid, importer, interactions,
+               invites, sample_data, security, service_tokens, view_engine, views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
@@ -36,6 +36,7 @@ from .validation import Field, object_schema, parse_object
 from .version import __version__
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+RESET_PHRASE = "RESET ALL DATA"
 PUBLIC, USER, ADMIN = "public", "user", "admin"
 ANY_SCOPE = "*"  # any valid service token may call the route
 GZIP_MIN_BYTES = 1024
@@ -66,19 +67,35 @@ class App:
         self.automations = automations.Automations(self.db)
         self.grid = grid.Grid(self.db, on_change=self.signal.notify, automations=self.automations)
         self.views = views.Views(self.db, self.grid)
+        self.backups = backups.Backups(self.db, settings.data_dir)
         self.scheduler: automations.Scheduler | None = None
+        self.backup_scheduler: backups.Scheduler | None = None
+
+    def _settle(self) -> None:
+        """Bring in-memory state in line with the database (after start or a restore)."""
+        self.grid.cache.invalidate()
+        self.automations.invalidate()
+        setup = system("setup")
+        if self.grid.seed_defaults(setup):
+            self.automations.seed_defaults(setup, self.grid.columns())
+        self.grid.recompute_volatile()  # a day may have passed since the last run
+        self.signal.reset(self.grid.version())
+
+    def restore(self, backup_id: str, actor: Principal) -> dict:
+        """Replace the database with a backup (pre-restore backup first), migrate, refresh caches."""
+        result = self.backups.restore(backup_id, actor, lambda conn: apply_migrations(conn))
+        self._settle()
+        return result
 
     def start(self, background: bool = False) -> list[str]:
         """Run pending migrations and seed a new grid; raises MigrationError to stop start-up.
         With `background`, also start the automation scheduler thread."""
         with self.db.read() as conn:
             applied = apply_migrations(conn)
-        setup = system("setup")
-        if self.grid.seed_defaults(setup):
-            self.automations.seed_defaults(setup, self.grid.columns())
-        self.grid.recompute_volatile()  # a day may have passed since the last run
-        self.signal.notify(self.grid.version())
+        self._settle()
         if background:
+            self.backup_scheduler = backups.Scheduler(self.backups)
+            self.backup_scheduler.start()
             self.scheduler = automations.Scheduler(self.automations, self.grid,
                                                    self.settings.automation_interval_seconds)
             self.scheduler.start()
@@ -155,7 +172,7 @@ class Route:
     body: dict | None = None        # JSON body spec: validated into req.data
     rate: str | None = None         # rate-limit bucket override ("auth")
     tag: str = "misc"
-    csv: bool = False               # the body is a CSV file (handler reads req.body), not JSON
+    file: str | None = None         # "csv" | "database": the body is a file (handler reads req.body)
 
     @property
     def regex(self):
@@ -650,6 +667,106 @@ def export_snapshot(req: Request) -> Reply:
     return reply
 
 
+
+# --- data safety ------------------------------------------------------------------------------
+
+def create_backup(req: Request) -> Reply:
+    """Take a whole-database backup now."""
+    note = (req.data or {}).get("note") if req.data else None
+    return created(req.app.backups.create("manual", req.principal, note))
+
+
+def list_backups(req: Request) -> Reply:
+    """Backups, newest first, with their verification results."""
+    return ok(req.app.backups.list())
+
+
+def verify_backup(req: Request) -> Reply:
+    """Re-hash, integrity-check and open a backup; the result is kept on it."""
+    return ok(req.app.backups.verify(req.data["id"]))
+
+
+def restore_preview(req: Request) -> Reply:
+    """What restoring a backup would change (per table, and investors gained, lost, changed)."""
+    return ok(req.app.backups.preview(req.data["id"]))
+
+
+def restore_backup(req: Request) -> Reply:
+    """Restore a backup (a pre-restore backup is taken first)."""
+    return ok(req.app.restore(req.data["id"], req.principal))
+
+
+def get_backup_policy(req: Request) -> Reply:
+    """The automatic backup policy."""
+    return ok(req.app.backups.policy())
+
+
+def update_backup_policy(req: Request) -> Reply:
+    """Change the automatic backup policy (enabled, hour UTC, keep_daily, keep_weekly)."""
+    if not req.data:
+        raise BadRequest("nothing to change: send enabled, hour, keep_daily or keep_weekly")
+    return ok(req.app.backups.set_policy(req.principal, req.data))
+
+
+def download_backup(req: Request) -> Reply:
+    """A backup file, for safekeeping off the box."""
+    path = req.app.backups.file_path(req.params["id"])
+    return Reply(200, path.read_bytes(), content_type="application/vnd.sqlite3", headers={
+        "Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="venture-crm-{req.params["id"]}.db"'})
+
+
+def upload_backup(req: Request) -> Reply:
+    """Upload a backup file (checked before it is kept); restore it like any other."""
+    return created(req.app.backups.upload(req.body, req.principal))
+
+
+def reset_all_data(req: Request) -> Reply:
+    """Archive every investor, custom column and view after taking a backup (needs the phrase)."""
+    if req.data["confirm"] != RESET_PHRASE:
+        raise BadRequest(f"type the phrase '{RESET_PHRASE}' to confirm", field="confirm")
+    backup = req.app.backups.create("pre_reset", req.principal, note="before reset-all-data")
+    return ok({"backup": backup["id"], "archived": req.app.grid.archive_everything(req.principal)})
+
+
+def archive_list(req: Request) -> Reply:
+    """Everything archived (investors, columns, views, rules, people), for restoring."""
+    return ok(req.app.grid.archived())
+
+
+def restore_view(req: Request) -> Reply:
+    """Bring back an archived view."""
+    return ok(req.app.views.restore(req.principal, req.params["id"]))
+
+
+def restore_automation(req: Request) -> Reply:
+    """Bring back an archived rule (disabled)."""
+    return ok(req.app.automations.restore_rule(req.principal, req.params["id"], req.app.grid.column_lookup()))
+
+
+def list_interactions(req: Request) -> Reply:
+    """The investor's interaction log (notes, emails, meetings, automation touches), newest first."""
+    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10 ** 9)
+    req.app.grid.get_row(req.params["id"])
+    with req.app.db.read() as conn:
+        entries, total = interactions.for_investor(conn, req.params["id"], limit, offset)
+    return ok(entries, total=total, limit=limit, offset=offset)
+
+
+def add_interaction(req: Request) -> Reply:
+    """Log a note, call, meeting or email with an investor."""
+    d = req.data
+    return created(interactions.add(req.app.db, req.principal, req.params["id"], d.get("kind", "note"),
+                                    d.get("source", "ui" if req.principal.kind == "user" else "api"),
+                                    d["summary"], d.get("body"), d.get("occurred_at"), d.get("ref")))
+
+
+def activity_feed(req: Request) -> Reply:
+    """Audit, automation and backup events merged, newest first."""
+    limit, offset = req.query_int("limit", 100, 1, 500), req.query_int("offset", 0, 0, 10 ** 6)
+    items, total = activity.feed(req.app.db, req.app.backups.list(), limit, offset)
+    return ok(items, total=total, limit=limit, offset=offset)
+
+
 def openapi(req: Request) -> Reply:
     """This API as an OpenAPI 3 document, generated from the route table."""
     return Reply(200, openapi_document(ROUTES))
@@ -731,8 +848,8 @@ ROUTES: list[Route] = [
           body={"values": Field("object", description="column id or name -> value")}),
     Route("POST", "/api/fundraising/sample", load_sample, USER, tag="grid"),
     Route("POST", "/api/fundraising/import/preview", import_preview, USER, scope="grid:write", tag="import",
-          csv=True),
-    Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", csv=True),
+          file="csv"),
+    Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", file="csv"),
     Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import"),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
           body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
@@ -772,6 +889,32 @@ ROUTES: list[Route] = [
     Route("PUT", "/api/fundraising/state", put_state, USER, scope="grid:write", tag="snapshot",
           body={"expected_version": Field("integer", required=True, minimum=0), "rows": Field("any", required=True)}),
     Route("GET", "/api/fundraising/export", export_snapshot, USER, tag="snapshot"),
+    Route("POST", "/api/fundraising/backup", create_backup, USER, tag="backups",
+          body={"note": Field(max_length=500, nullable=True)}),
+    Route("GET", "/api/fundraising/backups", list_backups, USER, tag="backups"),
+    Route("POST", "/api/fundraising/backup-verify", verify_backup, USER, tag="backups",
+          body={"id": Field(required=True, min_length=1, max_length=64)}),
+    Route("POST", "/api/fundraising/restore-preview", restore_preview, ADMIN, tag="backups",
+          body={"id": Field(required=True, min_length=1, max_length=64)}),
+    Route("POST", "/api/fundraising/restore", restore_backup, ADMIN, tag="backups",
+          body={"id": Field(required=True, min_length=1, max_length=64)}),
+    Route("GET", "/api/fundraising/backup-policy", get_backup_policy, USER, tag="backups"),
+    Route("PATCH", "/api/fundraising/backup-policy", update_backup_policy, ADMIN, tag="backups",
+          body={"enabled": Field("boolean"), "hour": Field("integer"), "keep_daily": Field("integer"),
+                "keep_weekly": Field("integer")}),
+    Route("GET", "/api/fundraising/backups/{id}/download", download_backup, ADMIN, tag="backups"),
+    Route("POST", "/api/fundraising/backups/upload", upload_backup, ADMIN, tag="backups", file="database"),
+    Route("POST", "/api/admin/reset-all-data", reset_all_data, ADMIN, tag="backups",
+          body={"confirm": Field(required=True)}),
+    Route("GET", "/api/admin/archive", archive_list, ADMIN, tag="backups"),
+    Route("GET", "/api/fundraising/activity", activity_feed, ADMIN, tag="security"),
+    Route("POST", "/api/fundraising/views/{id}/restore", restore_view, USER, tag="views"),
+    Route("POST", "/api/fundraising/automations/{id}/restore", restore_automation, USER, tag="automations"),
+    Route("GET", "/api/fundraising/rows/{id}/interactions", list_interactions, USER, scope="grid:read", tag="grid"),
+    Route("POST", "/api/fundraising/rows/{id}/interactions", add_interaction, USER, scope="intake:write", tag="grid",
+          body={"kind": Field(choices=interactions.KINDS), "source": Field(choices=interactions.SOURCES),
+                "summary": Field(required=True, min_length=1, max_length=500), "body": Field(max_length=100_000, nullable=True),
+                "occurred_at": Field(nullable=True), "ref": Field("object", nullable=True)}),
     Route("GET", "/", index_page, PUBLIC, tag="app"),
     Route("GET", "/index.html", index_page, PUBLIC, tag="app"),
     Route("GET", "/vendor/{path*}", static_file, PUBLIC, tag="app"),
@@ -963,7 +1106,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path
         found = ROUTER.match(path)
-        takes_file = found is not None and any(r.csv for r in found[0].values())
+        takes_file = found is not None and any(r.file for r in found[0].values())
         body = self._read_body(settings.max_import_bytes if takes_file else settings.max_body_bytes)
         ip = security.client_ip(self.client_address[0], self.headers.get("X-Forwarded-For"),
                                 settings.trusted_proxies)
@@ -991,19 +1134,23 @@ class Handler(BaseHTTPRequestHandler):
             req.principal = self._authenticate(app, ip)
             authorize(route, req.principal)
         if route.body is not None:
-            req.data = parse_object(self._json(body), route.body)
-        if route.csv:
-            self._check_csv(body)
+            optional = not any(f.required for f in route.body.values())
+            req.data = {} if optional and not body.strip() else parse_object(self._json(body), route.body)
+        if route.file:
+            self._check_file(route.file, body)
         return route.handler(req)
 
-    def _check_csv(self, body: bytes) -> None:
+    # Browsers label files inconsistently (Windows calls a .csv application/vnd.ms-excel).
+    FILE_TYPES = {"csv": ("text/csv", "text/plain", "application/csv", "application/octet-stream",
+                          "application/vnd.ms-excel", "text/comma-separated-values"),
+                  "database": ("application/octet-stream", "application/x-sqlite3", "application/vnd.sqlite3")}
+
+    def _check_file(self, kind: str, body: bytes) -> None:
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        # Browsers label .csv files inconsistently (Windows says application/vnd.ms-excel).
-        if content_type not in ("", "text/csv", "text/plain", "application/csv", "application/octet-stream",
-                                "application/vnd.ms-excel", "text/comma-separated-values"):
-            raise UnsupportedMediaType(f"expected a CSV file (Content-Type text/csv), got {content_type}")
+        if content_type and content_type not in self.FILE_TYPES[kind]:
+            raise UnsupportedMediaType(f"expected a {kind} file ({self.FILE_TYPES[kind][0]}), got {content_type}")
         if not body.strip():
-            raise BadRequest("the CSV file is empty")
+            raise BadRequest(f"the {kind} file is empty")
 
     def _authenticate(self, app: App, ip: str) -> Principal:
         header = self.headers.get("Authorization") or ""
@@ -1112,8 +1259,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
-        if app.scheduler is not None:
-            app.scheduler.stop.set()
+        for thread in (app.scheduler, app.backup_scheduler):
+            if thread is not None:
+                thread.stop.set()
         server.server_close()
         app.db.close()
     return 0

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from . import audit, view_engine
 from .db import Database, new_id, utc_now
-from .errors import BadRequest, Forbidden, NotFound
+from .errors import BadRequest, Conflict, Forbidden, NotFound
 from .principal import Principal
 
 VIEW_FIELDS = "v.id, v.name, v.owner_id, u.username, v.shared, v.config, v.position, v.created_at, v.updated_at"
@@ -147,6 +147,20 @@ class Views:
             audit.record(conn, who, "view.archived", "view", view_id, {"name": view["name"]})
             self.grid.log(conn, who, "view", {"view_id": view_id, "archived": True})
             return {**view, "archived": True}
+        return self.grid.write(work)
+
+    def restore(self, who: Principal, view_id: str) -> dict:
+        def work(conn):
+            row = conn.execute("SELECT owner_id, shared, archived_at, name FROM views WHERE id = ?", (view_id,)).fetchone()
+            if row is None or (not row[1] and row[0] != who.id and not who.is_admin):
+                raise NotFound(f"view {view_id} does not exist")
+            if row[2] is None:
+                raise Conflict("view is not archived")
+            conn.execute("UPDATE views SET archived_at = NULL, updated_at = ? WHERE id = ?", (utc_now(), view_id))
+            audit.record(conn, who, "view.restored", "view", view_id, {"name": row[3]})
+            self.grid.log(conn, who, "view", {"view_id": view_id, "restored": True})
+            return _view_dict(conn.execute(f"SELECT {VIEW_FIELDS} FROM views v JOIN users u ON u.id = v.owner_id"
+                                           " WHERE v.id = ?", (view_id,)).fetchone())
         return self.grid.write(work)
 
     @staticmethod
