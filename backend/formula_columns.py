@@ -44,8 +44,10 @@ def validate(source: Any, column_name: str, columns: list, own_id: str | None = 
             if own is not None and own.name.casefold() == name.casefold():
                 raise Unprocessable(f"column '{column_name}': a formula cannot refer to its own column",
                                     code="formula_cycle", field="options.formula")
+            braced = source.find("{" + name + "}")
             raise Unprocessable(f"column '{column_name}': the formula refers to unknown field '{name}'",
-                                code="formula_unknown_field", field="options.formula", unknown=name)
+                                code="formula_unknown_field", field="options.formula", unknown=name,
+                                position=braced if braced >= 0 else max(source.find(name), 0))
         refs.append(col.id)
     candidate = {c.id: c for c in columns}
     cycle = _find_cycle(candidate, own_id, set(refs))
@@ -54,7 +56,13 @@ def validate(source: Any, column_name: str, columns: list, own_id: str | None = 
         raise Unprocessable(f"column '{column_name}': the formula closes a cycle: {names}",
                             code="formula_cycle", field="options.formula", cycle=cycle)
     types = {c.name: _field_type(c) for c in columns if c.id in refs}
-    return {"formula": source, "result_type": parsed.result_type(types), "refs": refs}
+    result_type = parsed.result_type(types)
+    options = {"formula": source, "result_type": result_type, "refs": refs}
+    money = [c for c in columns if c.id in refs and c.type in ("currency", "fund")]
+    if result_type == "number" and money:  # "Total committed" reads as money, like its inputs
+        options["format"] = "currency"
+        options["symbol"] = money[0].options.get("symbol", "$")
+    return options
 
 
 def _find_cycle(columns: dict, own_id: str | None, own_refs: set[str]) -> list[str] | None:

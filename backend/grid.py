@@ -306,8 +306,11 @@ class Grid:
             if hit is None or hit[0] != cache.seq:
                 ids = [rid for rid in cache.order if include_archived or not cache.rows[rid].archived_at]
                 columns = _dumps([c.as_dict(i) for i, c in enumerate(cache.columns)])
+                # The compact shape has no room for a flag per row: name the archived ones.
+                archived = (',"archived_ids":' + _dumps([rid for rid in ids if cache.rows[rid].archived_at])
+                            if include_archived and shape == "compact" else "")
                 body = (f'{{"data":{{"version":{cache.seq},"columns":{columns},"rows":'
-                        f'{self.rows_json(ids, shape)}}}}}').encode()
+                        f'{self.rows_json(ids, shape)}{archived}}}}}').encode()
                 hit = (cache.seq, body, None)
                 cache.responses[key] = hit
             if gzipped and hit[2] is None:

@@ -500,6 +500,14 @@ def load_sample(req: Request) -> Reply:
     return created(sample_data.load_sample(req.app.grid, req.principal))
 
 
+def create_rows(req: Request) -> Reply:
+    """Create many investors in one transaction (a paste past the last row): all or nothing."""
+    rows = req.data["rows"]
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and set(r) <= {"values"} for r in rows):
+        raise BadRequest("'rows' must be a list of {values}", field="rows")
+    return created(req.app.grid.create_rows(req.principal, [r.get("values") or {} for r in rows]))
+
+
 def update_rows(req: Request) -> Reply:
     """Edit many rows in one transaction (paste, fill-down, undo): all or nothing."""
     return ok(req.app.grid.update_rows(req.principal, req.data["rows"]))
@@ -585,7 +593,8 @@ def list_lists(req: Request) -> Reply:
 
 
 def evaluate_formula(req: Request) -> Reply:
-    """Evaluate a formula against a record (field name -> value) or an investor (row_id)."""
+    """Evaluate a formula against a record (field name -> value) or an investor (row_id);
+    ?preview=1 answers a parse error as 200 {type: "error", error, position}."""
     record = req.data.get("record") or {}
     if not isinstance(record, dict):
         raise BadRequest("'record' must be an object of field name -> value", field="record")
@@ -594,7 +603,13 @@ def evaluate_formula(req: Request) -> Reply:
         row = req.app.grid.get_row(row_id)
         names = {c["id"]: c["name"] for c in req.app.grid.columns()}
         record = {**{names[k]: v for k, v in row["values"].items() if k in names}, **record}
-    value, kind = formula.evaluate(req.data["formula"], record)
+    try:
+        value, kind = formula.evaluate(req.data["formula"], record)
+    except formula.FormulaError as exc:
+        if not _flag(req, "preview"):
+            raise
+        # The editor previews half-typed formulas on every keystroke: not a failed request.
+        return ok({"value": None, "type": "error", "error": exc.message, "position": exc.position})
     return ok({"value": value, "type": kind})
 
 
@@ -851,6 +866,8 @@ ROUTES: list[Route] = [
           file="csv"),
     Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", file="csv"),
     Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import"),
+    Route("POST", "/api/fundraising/rows/bulk", create_rows, USER, scope="grid:write", tag="grid",
+          body={"rows": Field("any", required=True, description="[{values}]")}),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
           body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
     Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),

@@ -135,3 +135,14 @@ def test_evaluate_endpoint(funds):
     bad = admin.post("/api/formula/evaluate", {"formula": "IF(,", "record": {}})
     assert bad.status == 422 and isinstance(bad.json["position"], int)
     assert admin.post("/api/formula/evaluate", {"formula": "1", "record": [1]}).status == 400
+
+
+def test_preview_mode_and_money_format(funds):
+    admin, a, b, rows = funds
+    preview = admin.post("/api/formula/evaluate?preview=1", {"formula": "SUM({Fund I}, ", "record": {}})
+    assert preview.status == 200 and preview.data["type"] == "error" and isinstance(preview.data["position"], int)
+    unknown = admin.post("/api/fundraising/columns", {"name": "Bad", "type": "formula",
+                                                      "options": {"formula": "1 + {Fund X}"}})
+    assert unknown.status == 422 and unknown.json["position"] == 4
+    total = add_column(admin, "Money", "formula", {"formula": "{Fund I} + {Fund II}"})
+    assert total["options"]["format"] == "currency" and total["options"]["symbol"] == "$"

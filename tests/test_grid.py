@@ -385,3 +385,17 @@ def test_sample_grid_loads_once_into_an_empty_grid(start_server):
     lists = admin.get("/api/fundraising/lists").data
     assert lists["graveyard"] == 3  # the Passed investors, moved by the default rule as they were created
     assert admin.post("/api/fundraising/sample").status == 409
+
+
+def test_bulk_create_and_archived_ids_in_compact_shape(admin):
+    resp = admin.post("/api/fundraising/rows/bulk", {"rows": [{"values": {"Name": "Bulk A"}},
+                                                              {"values": {"Name": "Bulk B", "Status": "Meeting"}}]})
+    assert resp.status == 201 and len(resp.data) == 2
+    bad = admin.post("/api/fundraising/rows/bulk", {"rows": [{"values": {"Name": "Bulk C"}},
+                                                             {"values": {"Last Contact": "nope"}}]})
+    assert bad.status == 400 and "rows[1]" in bad.json["error"]
+    assert "Bulk C" not in json.dumps(admin.get("/api/fundraising/grid").data)
+    admin.delete(f"/api/fundraising/rows/{resp.data[0]['id']}")
+    compact = admin.get("/api/fundraising/grid?shape=compact&include_archived=1").data
+    assert resp.data[0]["id"] in compact["archived_ids"]
+    assert "archived_ids" not in admin.get("/api/fundraising/grid?shape=compact").data
