@@ -35,8 +35,6 @@ function watch(page, who) {
     if (m.type() !== 'error') return;
     // The conflict step provokes exactly one 409 on purpose; Chromium logs it as a failed load.
     if (/status of 409/.test(m.text()) && allowed.conflict409 > 0) { allowed.conflict409--; return; }
-    // The formula preview asks the server about half-typed formulas; 422 is how it says "not yet".
-    if (/status of 422/.test(m.text()) && /\/api\/formula\/evaluate/.test((m.location() || {}).url || '')) return;
     problems.push(`${who} console error: ${m.text()}`);
   });
   page.on('pageerror', e => problems.push(`${who} page error: ${e.message}`));
