@@ -212,6 +212,30 @@ def kill_during_writes(srv: RunningServer, write, threads: int = 4, min_acks: in
     return acks
 
 
+def require_browser() -> None:
+    """Skip locally when node/playwright/chromium are missing; in CI that is a failure."""
+    import shutil
+    missing = [what for what, ok in (("node", shutil.which("node")),
+                                      ("node_modules/playwright-core", (ROOT / "node_modules" / "playwright-core").is_dir()),
+                                      ("/usr/bin/chromium", Path(os.environ.get("CHROMIUM", "/usr/bin/chromium")).exists()))
+               if not ok]
+    if missing:
+        message = f"missing {', '.join(missing)}: ./start.sh test installs them"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must never pass by skipping the browser
+        pytest.skip(message)
+
+
+def run_browser_script(srv: RunningServer, name: str, timeout: int = 300) -> None:
+    """Run tests/frontend/<name>.js against `srv` in real Chromium; it must print '<name>: PASS'."""
+    require_browser()
+    out = ROOT / "tests" / "frontend" / "out"
+    proc = subprocess.run(["node", f"tests/frontend/{name}.js", srv.base_url, str(out)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+    output = (proc.stdout + proc.stderr).strip()
+    assert proc.returncode == 0 and f"{name}: PASS" in proc.stdout, output
+
+
 @pytest.fixture(scope="session")
 def server():
     srv = launch()
