@@ -795,7 +795,7 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
         "header": t.header, "target": None if t.new or t.column is None else t.ref,
         "target_name": t.column["name"] if t.column else None, "type": t.kind if t.column else None,
         "new": t.new, "skipped": t.column is None, "inferred_type": t.guess.inferred_type,
-        "sample": t.guess.sample, "problems": t.errors} for t in targets]
+        "sample": t.guess.sample, "problems": t.errors, "reason": t.guess.reason} for t in targets]
     return ImportPlan(new_columns, choices_to_add, creates, updates, unchanged, errors, warnings,
                       plan_columns, len(table.rows) + len(table.errors), table.encoding)
 

@@ -446,7 +446,8 @@ def test_mapping_targets_and_mistakes():
         "precision": 0, "symbol": "$", "vintage": 2024, "target": None, "currency": "USD"}}]
     by_header = {c["header"]: c for c in plan.columns}
     assert by_header["Junk"] == {"header": "Junk", "target": None, "target_name": None, "type": None, "new": False,
-                                 "skipped": True, "inferred_type": "text", "sample": ["zz"], "problems": 0}
+                                 "skipped": True, "inferred_type": "text", "sample": ["zz"], "problems": 0,
+                                 "reason": "free text"}
     assert by_header["Stage"]["target"] == "col_status" and by_header["Stage"]["target_name"] == "Status"
 
     for mapping, message in (

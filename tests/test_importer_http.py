@@ -43,7 +43,8 @@ def test_airtable_fixture_imports_exactly_and_reimport_changes_nothing(fresh):
     types = {c["name"]: c["inferred_type"] for c in p["columns"]}
     assert types["Fund I"] == "fund" and types["Probability"] == "percent" and types["Accredited"] == "checkbox"
     assert types["Last Contact"] == "date" and types["Tags"] == "multi_select" and types["Deck"] == "text"
-    assert all({"name", "inferred_type", "sample"} <= set(c) for c in p["columns"])
+    assert all({"name", "inferred_type", "sample", "reason"} <= set(c) for c in p["columns"])
+    assert next(c for c in p["columns"] if c["name"] == "Fund I")["reason"]  # the mapping screen's tooltip
     assert admin.get("/api/fundraising/grid").data["rows"] == []  # preview wrote nothing
     resp = post_csv(admin, "/api/fundraising/import", data, key="Name")
     assert resp.status == 200, resp

@@ -170,9 +170,9 @@ async function typeName(page, r, name) {
     await api.post('/api/admin/users', { username: 'maria', email: 'maria@northwind.vc', password: PASSWORD, role: 'member' });
     step('admin set up; the first-run panel shows; member maria created');
 
-    // The importer route is a placeholder card for now.
+    // The welcome panel's import option opens the importer (tests/frontend/browser_data.js covers it).
     await page.getByRole('button', { name: /Import from Airtable CSV/ }).click();
-    await page.getByText('The importer is coming').waitFor();
+    await page.getByRole('heading', { name: 'Import & export', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Back to the grid' }).click();
     await page.getByRole('heading', { name: 'Welcome to your fundraising grid' }).waitFor();
 
