@@ -16,8 +16,7 @@ const { chromium } = require('playwright-core');
 const [base, outDir] = process.argv.slice(2);
 if (!base || !outDir) { console.error('usage: browser_auth.js BASE_URL OUT_DIR'); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
 const PASSWORD = 'correct horse battery';
 const problems = [];
 const step = (msg) => console.log('browser_auth: ' + msg);

@@ -19,8 +19,7 @@ const { chromium } = require('playwright-core');
 const [base, outDir] = process.argv.slice(2);
 if (!base || !outDir) { console.error('usage: browser_automations.js BASE_URL OUT_DIR'); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
 const PASSWORD = 'correct horse battery';
 const QUIET = 'Quiet Harbor Capital';
 const MEETING = 'Meridian Family Office';
@@ -56,13 +55,7 @@ function daysAgo(n) { return new Date(Date.now() - n * 86400e3).toISOString().sl
     watch(page, 'admin');
 
     // --- first admin through the setup screen
-    await page.goto(base + '/');
-    await page.getByRole('button', { name: 'Create admin account' }).waitFor({ timeout: 20000 });
-    await page.getByLabel('Username', { exact: true }).fill('jane');
-    await page.getByLabel('Email').fill('jane@northwind.vc');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create admin account' }).click();
+    await createFirstAdmin(page, base, 'jane', 'jane@northwind.vc', PASSWORD);
     await page.locator('aside.sidebar').getByText('Automations').waitFor();
     step('first admin created; Automations is in the navigation');
 

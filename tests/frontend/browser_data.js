@@ -23,8 +23,7 @@ const [base, outDir, csvArg] = process.argv.slice(2);
 if (!base || !outDir) { console.error('usage: browser_data.js BASE_URL OUT_DIR [CSV]'); process.exit(2); }
 const CSV = csvArg || path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'airtable_investors.csv');
 fs.mkdirSync(outDir, { recursive: true });
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
 const PASSWORD = 'correct horse battery';
 const LATE = 'Post-Backup Partners';
 const problems = [];
@@ -80,13 +79,7 @@ async function at1280(page, name, fn) {
     const sidebar = page.locator('aside.sidebar');
 
     // --- first admin through the setup screen, then the grid's welcome panel leads to #/import
-    await page.goto(base + '/');
-    await page.getByRole('button', { name: 'Create admin account' }).waitFor({ timeout: 20000 });
-    await page.getByLabel('Username', { exact: true }).fill('jane');
-    await page.getByLabel('Email').fill('jane@northwind.vc');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create admin account' }).click();
+    await createFirstAdmin(page, base, 'jane', 'jane@northwind.vc', PASSWORD);
     await page.getByRole('button', { name: /Import from Airtable CSV/ }).click();
     await page.getByRole('heading', { name: 'Import & export', level: 1 }).waitFor();
     expect(/#\/import$/.test(page.url()), 'the welcome panel did not open #/import: ' + page.url());

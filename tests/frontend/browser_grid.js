@@ -22,8 +22,7 @@ const { chromium } = require('playwright-core');
 const [base, outDir] = process.argv.slice(2);
 if (!base || !outDir) { console.error('usage: browser_grid.js BASE_URL OUT_DIR'); process.exit(2); }
 fs.mkdirSync(outDir, { recursive: true });
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
 const PASSWORD = 'correct horse battery';
 const problems = [];
 const allowed = { conflict409: 0, reloading: false };
@@ -154,13 +153,7 @@ async function typeName(page, r, name) {
     const ctxA = await newContext(browser, { viewport: { width: 1440, height: 900 } });
     const page = await ctxA.newPage();
     watch(page, 'ann');
-    await page.goto(base + '/');
-    await page.getByRole('button', { name: 'Create admin account' }).waitFor({ timeout: 20000 });
-    await page.getByLabel('Username', { exact: true }).fill('ann');
-    await page.getByLabel('Email').fill('ann@northwind.vc');
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await page.getByLabel('Confirm password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Create admin account' }).click();
+    await createFirstAdmin(page, base, 'ann', 'ann@northwind.vc', PASSWORD);
     await page.getByRole('heading', { name: 'Welcome to your fundraising grid' }).waitFor({ timeout: 15000 });
     expect(await page.getByRole('button', { name: /Import from Airtable CSV/ }).count() === 1, 'the welcome panel offers no CSV import');
     expect(await page.getByRole('button', { name: /Load a sample grid/ }).count() === 1, 'the welcome panel offers no sample grid');

@@ -53,8 +53,7 @@ const [url, out] = positional;
 let chromium;
 try { ({ chromium } = require('playwright-core')); } catch (e) { usage('playwright-core is not installed: run `npm install` at the repository root'); }
 
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const { CHROMIUM_ARGS: ARGS } = require('./harness');
 
 (async () => {
   const t0 = Date.now();
