@@ -509,11 +509,14 @@ class Grid:
             self._graph = (key, formula_columns.FormulaGraph(columns))
         return self._graph[1]
 
-    def _store_formula_values(self, conn, row_id: str, new_values: dict, now: str) -> None:
+    @staticmethod
+    def _store_formula_values(conn, cells: list[tuple[str, str, Any]]) -> None:
+        """Store computed formula cells: (row id, column id, value) each."""
+        now = utc_now()
         conn.executemany(
             "INSERT INTO cell_values (investor_id, column_id, value, updated_at) VALUES (?,?,?,?)"
             " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            [(row_id, cid, None if v is None else _dumps(v), now) for cid, v in new_values.items()])
+            [(rid, cid, None if v is None else _dumps(v), now) for rid, cid, v in cells])
 
     def _recompute_row(self, conn, columns: list[Column], row: Row, changed: list[str] | None) -> None:
         """Recompute the formula cells of one row that depend on `changed` (None: all of them),
@@ -527,9 +530,9 @@ class Grid:
         before = {cid: row.values.get(cid) for cid in which}
         context = formula_columns.context_for(row.id, row.created_at, row.updated_at)
         fresh = graph.compute(row.values, which, context)
-        moved = {cid: v for cid, v in fresh.items() if v != before[cid]}
+        moved = [(row.id, cid, v) for cid, v in fresh.items() if v != before[cid]]
         if moved:
-            self._store_formula_values(conn, row.id, moved, utc_now())
+            self._store_formula_values(conn, moved)
             row.fragments.clear()
 
     def _recompute_columns(self, conn, columns: list[Column], which: list[str] | None = None,
@@ -541,19 +544,16 @@ class Grid:
         order = graph.affected(start)
         if not order:
             return 0
-        cache, now, changed = self.cache, utc_now(), []
+        cache, changed = self.cache, []
         for rid in cache.order:
             row = cache.rows[rid]
             before = {cid: row.values.get(cid) for cid in order}
             fresh = graph.compute(row.values, order, formula_columns.context_for(rid, row.created_at, row.updated_at))
-            moved = [(rid, cid, None if v is None else _dumps(v), now) for cid, v in fresh.items() if v != before[cid]]
+            moved = [(rid, cid, v) for cid, v in fresh.items() if v != before[cid]]
             if moved:
                 changed.extend(moved)
                 row.fragments.clear()
-        conn.executemany(
-            "INSERT INTO cell_values (investor_id, column_id, value, updated_at) VALUES (?,?,?,?)"
-            " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            changed)
+        self._store_formula_values(conn, changed)
         cache.responses.clear()
         return len(changed)
 
