@@ -17,6 +17,7 @@ from typing import Any
 from . import audit, column_types as ct, interactions, view_engine
 from .db import Database, new_id, utc_now
 from .errors import BadRequest, Conflict, NotFound
+from .periodic import PeriodicThread
 from .principal import Principal
 
 TRIGGERS = ("edit", "schedule", "both")
@@ -311,23 +312,13 @@ class Automations:
         return {"rules": len(rules), "rows_checked": len(rows), "applied": applied}
 
 
-class Scheduler(threading.Thread):
-    """Every `interval` seconds: recompute time-dependent formulas, then run the schedule rules.
-    Stops when `stop` is set."""
+class Scheduler(PeriodicThread):
+    """Every `interval` seconds: recompute time-dependent formulas, then run the schedule rules."""
 
     def __init__(self, automations: Automations, grid, interval: float, first_delay: float = 5.0):
-        super().__init__(name="automation-scheduler", daemon=True)
+        super().__init__("automation-scheduler", interval, first_delay)
         self.automations, self.grid = automations, grid
-        self.interval, self.first_delay = interval, first_delay
-        self.stop = threading.Event()
-        self.last_result: dict | None = None
 
-    def run(self) -> None:
-        delay = self.first_delay
-        while not self.stop.wait(delay):
-            try:
-                self.grid.recompute_volatile()  # TODAY()-based formulas first: rules may read them
-                self.last_result = self.automations.run_scheduled(self.grid)
-            except Exception as exc:  # keep the thread alive; the next cycle retries
-                self.last_result = {"error": str(exc)}
-            delay = self.interval
+    def run_once(self) -> dict:
+        self.grid.recompute_volatile()  # TODAY()-based formulas first: rules may read them
+        return self.automations.run_scheduled(self.grid)

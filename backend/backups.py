@@ -26,6 +26,7 @@ from pathlib import Path
 from . import audit, migrate
 from .db import Database, new_id, utc_now
 from .errors import BadRequest, Conflict, NotFound
+from .periodic import PeriodicThread
 from .principal import Principal
 
 KINDS = ("manual", "auto", "pre_restore", "pre_reset", "upload")
@@ -313,25 +314,18 @@ class Backups:
         return removed
 
 
-class Scheduler(threading.Thread):
+class Scheduler(PeriodicThread):
     """Takes the nightly backup (or the missed one at the next start) and prunes old ones."""
 
     def __init__(self, backups: Backups, interval: float = 60.0):
-        super().__init__(name="backup-scheduler", daemon=True)
-        self.backups, self.interval = backups, interval
-        self.stop = threading.Event()
-        self.last_error: str | None = None
+        super().__init__("backup-scheduler", interval, first_delay=1.0)
+        self.backups = backups
 
-    def run(self) -> None:
-        delay = 1.0
-        while not self.stop.wait(delay):
-            delay = self.interval
-            try:
-                if self.backups.due(datetime.now(timezone.utc)):
-                    self.backups.create("auto", Principal("system", name="backup scheduler"))
-                    self.backups.prune()
-            except Exception as exc:  # keep trying next cycle; the admin sees it in the status
-                self.last_error = f"{utc_now()}: {exc}"
+    def run_once(self) -> dict | None:
+        if not self.backups.due(datetime.now(timezone.utc)):
+            return None
+        backup = self.backups.create("auto", Principal("system", name="backup scheduler"))
+        return {"backup": backup["id"], "pruned": self.backups.prune()}
 
 
 def restore_test(data_dir: Path) -> int:

@@ -44,7 +44,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_LOGIN_LOCKOUT_THRESHOLD", "5", "Consecutive failed logins for one account or IP before back-off starts."),
     Setting("CRM_LOGIN_LOCKOUT_MAX_SECONDS", "900", "Upper bound of the exponential login back-off."),
     Setting("CRM_MAX_BODY_BYTES", str(10 * 1024 * 1024), "Largest accepted request body in bytes (413 above)."),
-    Setting("CRM_MAX_IMPORT_BYTES", str(100 * 1024 * 1024), "Largest CSV accepted by the import endpoints, in bytes."),
+    Setting("CRM_MAX_IMPORT_BYTES", str(100 * 1024 * 1024), "Largest file accepted by the upload endpoints (CSV import, backup upload), in bytes (413 above)."),
+    Setting("CRM_READ_TIMEOUT_SECONDS", "10", "Longest a request's database reads may run before they are stopped (503 `read_timeout`)."),
     Setting("CRM_TOKEN_TTL_HOURS", "12", "Lifetime of a login token."),
     Setting("CRM_INVITE_TTL_HOURS", "72", "Lifetime of an invite link."),
     Setting("CRM_BCRYPT_ROUNDS", "12", "bcrypt cost factor for password hashes (4..16)."),
@@ -93,6 +94,7 @@ class Settings:
     login_lockout_max_seconds: int
     max_body_bytes: int
     max_import_bytes: int
+    read_timeout_seconds: float
     token_ttl_hours: float
     invite_ttl_hours: float
     bcrypt_rounds: int
@@ -209,6 +211,7 @@ def load_settings(env: dict | None = None) -> Settings:
         login_lockout_max_seconds=_int(env, "CRM_LOGIN_LOCKOUT_MAX_SECONDS", 1),
         max_body_bytes=_int(env, "CRM_MAX_BODY_BYTES", 1024),
         max_import_bytes=_int(env, "CRM_MAX_IMPORT_BYTES", 1024),
+        read_timeout_seconds=_float(env, "CRM_READ_TIMEOUT_SECONDS"),
         token_ttl_hours=_float(env, "CRM_TOKEN_TTL_HOURS"),
         invite_ttl_hours=_float(env, "CRM_INVITE_TTL_HOURS"),
         bcrypt_rounds=_int(env, "CRM_BCRYPT_ROUNDS", 4, 16),

@@ -73,3 +73,8 @@ class TooManyRequests(ApiError):
 
 class ServiceUnavailable(ApiError):
     status, code = 503, "unavailable"
+
+
+class ReadTimeout(ApiError):
+    """A read ran past the request's deadline and was interrupted (nothing was written)."""
+    status, code = 503, "read_timeout"

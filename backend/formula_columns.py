@@ -18,6 +18,33 @@ FIELD_TYPES = {"number": "number", "currency": "number", "percent": "number", "f
                "multi_select": "multi_select", "contacts": "multi_select"}
 
 
+class UnknownField(formula.FormulaError):
+    """A formula names a field that is neither a live column nor in the record it is given."""
+
+    code = "formula_unknown_field"
+
+    def __init__(self, message: str, name: str, source: str):
+        super().__init__(message, _reference_position(source, name))
+        self.details["unknown"] = name
+
+
+def _reference_position(source: str, name: str) -> int:
+    braced = source.find("{" + name + "}")
+    return braced if braced >= 0 else max(source.find(name), 0)
+
+
+def evaluate(source: Any, record: dict, field_names: Iterable[str]) -> tuple[Any, str]:
+    """Evaluate a formula against a record, as a formula column would see it: every reference must
+    name a key of `record` or one of `field_names` (the live columns), else 422 naming it."""
+    parsed = formula.parse(source)
+    known = {str(k).casefold() for k in record} | {n.casefold() for n in field_names}
+    for name in sorted(parsed.references):
+        if name.casefold() not in known:
+            raise UnknownField(f"the formula refers to unknown field '{name}' (not a column, not in the record)",
+                               name, source)
+    return formula.to_json(parsed.evaluate(record))
+
+
 def _field_type(column) -> str:
     if column.type == "formula":
         return "formula:" + column.options.get("result_type", "any")
@@ -44,10 +71,9 @@ def validate(source: Any, column_name: str, columns: list, own_id: str | None = 
             if own is not None and own.name.casefold() == name.casefold():
                 raise Unprocessable(f"column '{column_name}': a formula cannot refer to its own column",
                                     code="formula_cycle", field="options.formula")
-            braced = source.find("{" + name + "}")
             raise Unprocessable(f"column '{column_name}': the formula refers to unknown field '{name}'",
                                 code="formula_unknown_field", field="options.formula", unknown=name,
-                                position=braced if braced >= 0 else max(source.find(name), 0))
+                                position=_reference_position(source, name))
         refs.append(col.id)
     candidate = {c.id: c for c in columns}
     cycle = _find_cycle(candidate, own_id, set(refs))

@@ -12,6 +12,7 @@ import mimetypes
 import re
 import secrets
 import signal
+import socket
 import sqlite3
 import sys
 import threading
@@ -24,15 +25,15 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import (activity, audit, auth, automations, backups, collab, formula, grid, importer, interactions,
-               invites, sample_data, security, service_tokens, view_engine, views)
+from . import (activity, audit, auth, automations, backups, collab, formula, formula_columns, grid, importer,
+               interactions, invites, sample_data, security, service_tokens, view_engine, views)
 from .config import ConfigError, Settings, load_settings
 from .db import Database, utc_now
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
-from .validation import Field, object_schema, parse_object
+from .validation import Field, object_schema, parse_json, parse_object, parse_query, query_schema
 from .version import __version__
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
@@ -40,7 +41,9 @@ RESET_PHRASE = "RESET ALL DATA"
 PUBLIC, USER, ADMIN = "public", "user", "admin"
 ANY_SCOPE = "*"  # any valid service token may call the route
 GZIP_MIN_BYTES = 1024
-DRAIN_LIMIT_BYTES = 64 * 1024 * 1024
+DRAIN_LIMIT_BYTES = 64 * 1024 * 1024  # an authenticated caller's oversize body is read away (so it sees the 413) up to this
+SMALL_BODY_BYTES = 64 * 1024         # a refused body this small is read away after the reply, keeping the connection
+LINGER_SECONDS = 2.0
 UNMETERED_PATHS = {"/api/health", "/api/ready"}  # probes must never be rate limited
 
 
@@ -120,18 +123,7 @@ class Request:
     ip: str
     principal: Principal = field(default_factory=anonymous)
     data: Any = None  # the validated JSON body, when the route declares one
-
-    def query_int(self, name: str, default: int, low: int = 0, high: int = 10_000) -> int:
-        raw = self.query.get(name)
-        if raw in (None, ""):
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise BadRequest(f"query parameter '{name}' must be an integer") from None
-        if not low <= value <= high:
-            raise BadRequest(f"query parameter '{name}' must be between {low} and {high}")
-        return value
+    args: dict = field(default_factory=dict)  # the route's declared query parameters, typed
 
     def base_url(self) -> str:
         settings = self.app.settings
@@ -173,6 +165,7 @@ class Route:
     rate: str | None = None         # rate-limit bucket override ("auth")
     tag: str = "misc"
     file: str | None = None         # "csv" | "database": the body is a file (handler reads req.body)
+    query: dict | None = None       # declared query parameters (Field specs): typed into req.args
 
     @property
     def regex(self):
@@ -282,11 +275,8 @@ def change_password(req: Request) -> Reply:
 
 def invite_info(req: Request) -> Reply:
     """What an invite link is for (email, role, status), for the accept screen."""
-    token = req.query.get("token", "")
-    if not token:
-        raise BadRequest("query parameter 'token' is required")
     with req.app.db.read() as conn:
-        return ok(invites.invite_info(conn, token))
+        return ok(invites.invite_info(conn, req.args["token"]))
 
 
 def accept_invite(req: Request) -> Reply:
@@ -354,9 +344,9 @@ def revoke_service_token(req: Request) -> Reply:
 
 def audit_log(req: Request) -> Reply:
     """The audit log, newest first, filterable by action, entity, actor and time."""
-    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10**9)
+    limit, offset = req.args["limit"], req.args["offset"]
     with req.app.db.read() as conn:
-        entries, total = audit.list_entries(conn, req.query, limit, offset)
+        entries, total = audit.list_entries(conn, req.args, limit, offset)
     return ok(entries, total=total, limit=limit, offset=offset)
 
 
@@ -369,17 +359,6 @@ def security_status(req: Request) -> Reply:
 
 # --- the fundraising grid ---------------------------------------------------------------------
 
-def _flag(req: Request, name: str) -> bool:
-    return req.query.get(name, "").lower() in ("1", "true", "yes")
-
-
-def _shape(req: Request) -> str:
-    shape = req.query.get("shape", "full")
-    if shape not in ("full", "compact"):
-        raise BadRequest("query parameter 'shape' must be full or compact")
-    return shape
-
-
 def _json_bytes(body: bytes, gzipped: bytes | None = None) -> Reply:
     return Reply(200, body, headers={"Cache-Control": "no-store"},
                  content_type="application/json; charset=utf-8", gzipped=gzipped)
@@ -388,13 +367,13 @@ def _json_bytes(body: bytes, gzipped: bytes | None = None) -> Reply:
 def get_grid(req: Request) -> Reply:
     """The whole grid: columns and rows (?shape=compact for the column-wise browser form)."""
     wants_gzip = "gzip" in (req.headers.get("Accept-Encoding") or "")
-    body, gzipped = req.app.grid.grid_response(_shape(req), _flag(req, "include_archived"), wants_gzip)
+    body, gzipped = req.app.grid.grid_response(req.args["shape"], req.args["include_archived"], wants_gzip)
     return _json_bytes(body, gzipped)
 
 
 def list_columns(req: Request) -> Reply:
     """Columns in display order (?include_archived=1 adds archived ones)."""
-    return ok(req.app.grid.columns(_flag(req, "include_archived")))
+    return ok(req.app.grid.columns(req.args["include_archived"]))
 
 
 def create_column(req: Request) -> Reply:
@@ -438,19 +417,7 @@ def update_row(req: Request) -> Reply:
 
 
 def _import_options(req: Request) -> tuple[str, dict | None, str]:
-    key = req.query.get("key") or "Name"
-    empty = req.query.get("empty") or "keep"
-    if empty not in ("keep", "clear"):
-        raise BadRequest("query parameter 'empty' must be keep or clear")
-    mapping = None
-    if req.query.get("mapping"):
-        try:
-            mapping = json.loads(req.query["mapping"])
-        except json.JSONDecodeError:
-            raise BadRequest("query parameter 'mapping' is not valid JSON") from None
-        if not isinstance(mapping, dict):
-            raise BadRequest("query parameter 'mapping' must be a JSON object of header -> target")
-    return key, mapping, empty
+    return req.args["key"] or "Name", req.args["mapping"], req.args["empty"]
 
 
 def import_preview(req: Request) -> Reply:
@@ -482,8 +449,8 @@ def export_csv(req: Request) -> Reply:
     rows = dict(app.grid.live_rows())
     order = list(rows)
     name = "grid"
-    if req.query.get("view"):
-        view = app.views.get(req.principal, req.query["view"])
+    if req.args["view"]:
+        view = app.views.get(req.principal, req.args["view"])
         order = app.views.select(view, list(rows.items()), app.grid.column_lookup())
         ranked = {cid: i for i, cid in enumerate(view["order"])}
         columns = sorted((c for c in columns if c["id"] not in set(view["hidden"])),
@@ -525,13 +492,12 @@ def restore_row(req: Request) -> Reply:
 
 def row_history(req: Request) -> Reply:
     """Cell-level history of an investor, newest first."""
-    return ok(req.app.grid.history(req.params["id"], req.query_int("limit", 500, 1, 5000)))
+    return ok(req.app.grid.history(req.params["id"], req.args["limit"]))
 
 
 def grid_changes(req: Request) -> Reply:
     """Changes after ?since=N, waiting up to ?wait=S seconds for one (long-poll)."""
-    since = req.query_int("since", 0, 0, 2 ** 62)
-    wait = req.query_int("wait", 0, 0, collab.MAX_WAIT_SECONDS)
+    since, wait = req.args["since"], req.args["wait"]
     if wait:
         req.app.signal.wait_past(since, wait)
     return ok(req.app.grid.changes_since(since))
@@ -579,7 +545,7 @@ def view_rows(req: Request) -> Reply:
     version = app.grid.version()
     columns = json.dumps(app.grid.columns(), separators=(",", ":"))
     body = (f'{{"data":{{"version":{version},"view":{json.dumps(view, separators=(",", ":"))},'
-            f'"columns":{columns},"rows":{app.grid.rows_json(ids, _shape(req))}}},"total":{len(ids)}}}')
+            f'"columns":{columns},"rows":{app.grid.rows_json(ids, req.args["shape"])}}},"total":{len(ids)}}}')
     return _json_bytes(body.encode())
 
 
@@ -593,20 +559,20 @@ def list_lists(req: Request) -> Reply:
 
 
 def evaluate_formula(req: Request) -> Reply:
-    """Evaluate a formula against a record (field name -> value) or an investor (row_id);
-    ?preview=1 answers a parse error as 200 {type: "error", error, position}."""
+    """Evaluate a formula against a record (field name -> value) or an investor (row_id); a field
+    that is neither a live column nor in the record is a 422 naming it; ?preview=1 answers a
+    formula error as 200 {type: "error", error, position}."""
     record = req.data.get("record") or {}
-    if not isinstance(record, dict):
-        raise BadRequest("'record' must be an object of field name -> value", field="record")
     row_id = req.data.get("row_id")
+    columns = req.app.grid.columns()
     if row_id:
         row = req.app.grid.get_row(row_id)
-        names = {c["id"]: c["name"] for c in req.app.grid.columns()}
+        names = {c["id"]: c["name"] for c in columns}
         record = {**{names[k]: v for k, v in row["values"].items() if k in names}, **record}
     try:
-        value, kind = formula.evaluate(req.data["formula"], record)
+        value, kind = formula_columns.evaluate(req.data["formula"], record, (c["name"] for c in columns))
     except formula.FormulaError as exc:
-        if not _flag(req, "preview"):
+        if not req.args["preview"]:
             raise
         # The editor previews half-typed formulas on every keystroke: not a failed request.
         return ok({"value": None, "type": "error", "error": exc.message, "position": exc.position})
@@ -650,8 +616,8 @@ def run_automations(req: Request) -> Reply:
 
 def automation_runs(req: Request) -> Reply:
     """The automation run log, newest first."""
-    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10 ** 9)
-    runs, total = req.app.automations.runs(limit, offset, req.query.get("rule_id"))
+    limit, offset = req.args["limit"], req.args["offset"]
+    runs, total = req.app.automations.runs(limit, offset, req.args["rule_id"])
     return ok(runs, total=total, limit=limit, offset=offset)
 
 
@@ -760,7 +726,7 @@ def restore_automation(req: Request) -> Reply:
 
 def list_interactions(req: Request) -> Reply:
     """The investor's interaction log (notes, emails, meetings, automation touches), newest first."""
-    limit, offset = req.query_int("limit", 100, 1, 1000), req.query_int("offset", 0, 0, 10 ** 9)
+    limit, offset = req.args["limit"], req.args["offset"]
     req.app.grid.get_row(req.params["id"])
     with req.app.db.read() as conn:
         entries, total = interactions.for_investor(conn, req.params["id"], limit, offset)
@@ -777,7 +743,7 @@ def add_interaction(req: Request) -> Reply:
 
 def activity_feed(req: Request) -> Reply:
     """Audit, automation and backup events merged, newest first."""
-    limit, offset = req.query_int("limit", 100, 1, 500), req.query_int("offset", 0, 0, 10 ** 6)
+    limit, offset = req.args["limit"], req.args["offset"]
     items, total = activity.feed(req.app.db, req.app.backups.list(), limit, offset)
     return ok(items, total=total, limit=limit, offset=offset)
 
@@ -809,6 +775,60 @@ USERNAME = Field("username", required=True)
 EMAIL = Field("email", required=True)
 ROLE = Field(choices=auth.ROLES, description="admin or member (default member)")
 
+
+def page(default: int = 100, most: int = 1000, deepest: int = 10 ** 9) -> dict:
+    return {"limit": Field("integer", minimum=1, maximum=most, default=default),
+            "offset": Field("integer", minimum=0, maximum=deepest, default=0)}
+
+
+INCLUDE_ARCHIVED = {"include_archived": Field("boolean", default=False, description="1 to include archived ones")}
+SHAPE = {"shape": Field(choices=("full", "compact"), default="full",
+                        description="compact: column-wise rows [id, version, values in column order...]")}
+IMPORT_QUERY = {"key": Field(max_length=200, default="Name", description="column matched to find existing investors"),
+                "empty": Field(choices=("keep", "clear"), default="keep", description="what an empty cell does"),
+                "mapping": Field("object", description='header -> "skip" | column id/name | {"new": type}')}
+ID_BODY = {"id": Field(required=True, min_length=1, max_length=64)}
+# Documented shapes of bodies the domain modules validate themselves (OpenAPI components).
+SCHEMAS = {
+    "Values": {"type": "object", "description": "column id or name -> value", "maxProperties": 500,
+               "additionalProperties": {"nullable": True}},
+    "Condition": {"type": "object", "required": ["column_id", "operator"], "properties": {
+        "column_id": {"type": "string"}, "operator": {"type": "string"}, "value": {"nullable": True}}},
+    "FilterGroup": {"type": "object", "properties": {
+        "op": {"type": "string", "enum": ["and", "or"]},
+        "conditions": {"type": "array", "maxItems": 50, "items": {"oneOf": [
+            {"$ref": "#/components/schemas/Condition"}, {"$ref": "#/components/schemas/FilterGroup"}]}}}},
+    "SortKey": {"type": "object", "required": ["column_id"], "properties": {
+        "column_id": {"type": "string"}, "direction": {"type": "string", "enum": ["asc", "desc"]}}},
+    "Action": {"type": "object", "required": ["type"], "properties": {
+        "type": {"type": "string", "enum": list(automations.ACTIONS)}, "list": {"type": "string", "enum": list(grid.ct.LISTS)},
+        "column_id": {"type": "string"}, "value": {"nullable": True}}},
+    "RowEdit": {"type": "object", "required": ["id", "values"], "additionalProperties": False, "properties": {
+        "id": {"type": "string"}, "values": {"$ref": "#/components/schemas/Values"},
+        "expected_version": {"type": "integer", "minimum": 0, "nullable": True}}},
+    "StateRow": {"type": "object", "additionalProperties": False, "properties": {
+        "id": {"type": "string"}, "version": {"type": "integer"}, "values": {"$ref": "#/components/schemas/Values"}}},
+}
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+VALUES = Field("object", schema=ref("Values"))
+VIEW_BODY = {"name": Field("any", schema={"type": "string", "minLength": 1, "maxLength": 120}),
+             "shared": Field("any", schema={"type": "boolean"}),
+             "filter": Field("any", schema=ref("FilterGroup")),
+             "sort": Field("any", schema={"type": "array", "items": ref("SortKey")}),
+             "hidden": Field("any", schema={"type": "array", "items": {"type": "string"}}),
+             "order": Field("any", schema={"type": "array", "items": {"type": "string"}}),
+             "frozen": Field("any", schema={"type": "integer", "minimum": 0, "maximum": views.MAX_FROZEN})}
+RULE_BODY = {"name": Field("any", schema={"type": "string", "minLength": 1, "maxLength": 200}),
+             "enabled": Field("any", schema={"type": "boolean"}),
+             "trigger": Field("any", schema={"type": "string", "enum": list(automations.TRIGGERS)}),
+             "condition": Field("any", schema=ref("FilterGroup")),
+             "action": Field("any", schema=ref("Action"))}
+
 ROUTES: list[Route] = [
     Route("GET", "/api/health", health, PUBLIC, tag="system"),
     Route("GET", "/api/ready", ready, PUBLIC, tag="system"),
@@ -820,7 +840,8 @@ ROUTES: list[Route] = [
           body={"username": Field(required=True, min_length=1, max_length=254,
                                   description="Username or email address"),
                 "password": Field("password", required=True, min_length=1, max_length=1024)}),
-    Route("GET", "/api/auth/invite", invite_info, PUBLIC, rate="auth", tag="auth"),
+    Route("GET", "/api/auth/invite", invite_info, PUBLIC, rate="auth", tag="auth",
+          query={"token": Field(required=True, max_length=200, description="the invite token from the link")}),
     Route("POST", "/api/auth/accept-invite", accept_invite, PUBLIC, rate="auth", tag="auth",
           body={"token": Field(required=True, min_length=1, max_length=200), "username": USERNAME,
                 "password": auth.PASSWORD}),
@@ -845,10 +866,13 @@ ROUTES: list[Route] = [
                 "scopes": Field("array", required=True, min_length=1,
                                 choices=tuple(service_tokens.SCOPES))}),
     Route("DELETE", "/api/admin/service-tokens/{id}", revoke_service_token, ADMIN, tag="service tokens"),
-    Route("GET", "/api/audit-log", audit_log, ADMIN, tag="security"),
+    Route("GET", "/api/audit-log", audit_log, ADMIN, tag="security",
+          query={**page(), **{k: Field(max_length=200) for k in audit.FILTERS}}),
     Route("GET", "/api/security/status", security_status, ADMIN, tag="security"),
-    Route("GET", "/api/fundraising/grid", get_grid, USER, scope="grid:read", tag="grid"),
-    Route("GET", "/api/fundraising/columns", list_columns, USER, scope="grid:read", tag="grid"),
+    Route("GET", "/api/fundraising/grid", get_grid, USER, scope="grid:read", tag="grid",
+          query={**SHAPE, **INCLUDE_ARCHIVED}),
+    Route("GET", "/api/fundraising/columns", list_columns, USER, scope="grid:read", tag="grid",
+          query=INCLUDE_ARCHIVED),
     Route("POST", "/api/fundraising/columns", create_column, USER, scope="grid:write", tag="grid",
           body={"name": Field(required=True, min_length=1, max_length=120),
                 "type": Field(required=True, choices=grid.ct.TYPES), "options": Field("object", nullable=True),
@@ -860,61 +884,68 @@ ROUTES: list[Route] = [
     Route("DELETE", "/api/fundraising/columns/{id}", archive_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
-          body={"values": Field("object", description="column id or name -> value")}),
+          body={"values": VALUES}),
     Route("POST", "/api/fundraising/sample", load_sample, USER, tag="grid"),
     Route("POST", "/api/fundraising/import/preview", import_preview, USER, scope="grid:write", tag="import",
-          file="csv"),
-    Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", file="csv"),
-    Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import"),
+          file="csv", query=IMPORT_QUERY),
+    Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", file="csv",
+          query=IMPORT_QUERY),
+    Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import",
+          query={"view": Field(max_length=64, description="a view id: its columns, order, filter and sort")}),
     Route("POST", "/api/fundraising/rows/bulk", create_rows, USER, scope="grid:write", tag="grid",
-          body={"rows": Field("any", required=True, description="[{values}]")}),
+          body={"rows": Field("any", required=True, schema={"type": "array", "maxItems": 5000, "items": {
+              "type": "object", "additionalProperties": False, "properties": {"values": ref("Values")}}})}),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
-          body={"rows": Field("any", required=True, description="[{id, values, expected_version?}]")}),
+          body={"rows": Field("any", required=True, schema={"type": "array", "minItems": 1, "maxItems": 5000,
+                                                            "items": ref("RowEdit")})}),
     Route("GET", "/api/fundraising/rows/{id}", get_row, USER, scope="grid:read", tag="grid"),
     Route("PATCH", "/api/fundraising/rows/{id}", update_row, USER, scope="grid:write", tag="grid",
-          body={"values": Field("object", required=True), "expected_version": Field("integer", minimum=0, nullable=True)}),
+          body={"values": Field("object", required=True, schema=ref("Values")),
+                "expected_version": Field("integer", minimum=0, nullable=True)}),
     Route("DELETE", "/api/fundraising/rows/{id}", archive_row, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows/{id}/restore", restore_row, USER, scope="grid:write", tag="grid"),
-    Route("GET", "/api/fundraising/rows/{id}/history", row_history, USER, scope="grid:read", tag="grid"),
-    Route("GET", "/api/fundraising/changes", grid_changes, USER, scope="grid:read", tag="collaboration"),
+    Route("GET", "/api/fundraising/rows/{id}/history", row_history, USER, scope="grid:read", tag="grid",
+          query={"limit": Field("integer", minimum=1, maximum=5000, default=500)}),
+    Route("GET", "/api/fundraising/changes", grid_changes, USER, scope="grid:read", tag="collaboration",
+          query={"since": Field("integer", minimum=0, maximum=2 ** 62, default=0, description="a grid version"),
+                 "wait": Field("integer", minimum=0, maximum=collab.MAX_WAIT_SECONDS, default=0,
+                               description="seconds to wait for a change (long-poll)")}),
     Route("POST", "/api/fundraising/collab/heartbeat", heartbeat, USER, tag="collaboration",
           body={"client_id": Field(required=True, min_length=1, max_length=100), "view_id": Field(nullable=True),
                 "row_id": Field(nullable=True), "column_id": Field(nullable=True), "editing": Field("boolean"),
                 "leaving": Field("boolean")}),
     Route("GET", "/api/fundraising/collab/state", collab_state, USER, tag="collaboration"),
     Route("GET", "/api/fundraising/views", list_views, USER, scope="grid:read", tag="views"),
-    Route("POST", "/api/fundraising/views", create_view, USER, tag="views",
-          body={k: Field("any") for k in ("name", "shared", "filter", "sort", "hidden", "order", "frozen")}),
-    Route("PATCH", "/api/fundraising/views/{id}", update_view, USER, tag="views",
-          body={k: Field("any") for k in ("name", "shared", "filter", "sort", "hidden", "order", "frozen")}),
+    Route("POST", "/api/fundraising/views", create_view, USER, tag="views", body=VIEW_BODY),
+    Route("PATCH", "/api/fundraising/views/{id}", update_view, USER, tag="views", body=VIEW_BODY),
     Route("DELETE", "/api/fundraising/views/{id}", archive_view, USER, tag="views"),
-    Route("GET", "/api/fundraising/views/{id}/rows", view_rows, USER, scope="grid:read", tag="views"),
+    Route("GET", "/api/fundraising/views/{id}/rows", view_rows, USER, scope="grid:read", tag="views", query=SHAPE),
     Route("GET", "/api/fundraising/meta", grid_meta, USER, scope="grid:read", tag="grid"),
     Route("POST", "/api/formula/evaluate", evaluate_formula, USER, scope="grid:read", tag="formulas",
-          body={"formula": Field(required=True, max_length=20_000), "record": Field("object", nullable=True),
-                "row_id": Field(nullable=True)}),
+          query={"preview": Field("boolean", default=False, description="1: a formula error is a 200 answer")},
+          # No length limit here: the formula engine bounds length and nesting itself (422).
+          body={"formula": Field(required=True), "record": Field("object", nullable=True,
+                                                                 description="field name -> value"),
+                "row_id": Field(nullable=True, max_length=64)}),
     Route("GET", "/api/fundraising/lists", list_lists, USER, scope="grid:read", tag="automations"),
     Route("GET", "/api/fundraising/automations", list_automations, USER, tag="automations"),
-    Route("POST", "/api/fundraising/automations", create_automation, USER, tag="automations",
-          body={k: Field("any") for k in ("name", "enabled", "trigger", "condition", "action")}),
-    Route("PATCH", "/api/fundraising/automations/{id}", update_automation, USER, tag="automations",
-          body={k: Field("any") for k in ("name", "enabled", "trigger", "condition", "action")}),
+    Route("POST", "/api/fundraising/automations", create_automation, USER, tag="automations", body=RULE_BODY),
+    Route("PATCH", "/api/fundraising/automations/{id}", update_automation, USER, tag="automations", body=RULE_BODY),
     Route("DELETE", "/api/fundraising/automations/{id}", archive_automation, USER, tag="automations"),
     Route("POST", "/api/fundraising/automations/run", run_automations, USER, tag="automations"),
-    Route("GET", "/api/fundraising/automation-runs", automation_runs, USER, tag="automations"),
+    Route("GET", "/api/fundraising/automation-runs", automation_runs, USER, tag="automations",
+          query={**page(), "rule_id": Field(max_length=64)}),
     Route("GET", "/api/fundraising/state", get_state, USER, scope="grid:read", tag="snapshot"),
     Route("PUT", "/api/fundraising/state", put_state, USER, scope="grid:write", tag="snapshot",
-          body={"expected_version": Field("integer", required=True, minimum=0), "rows": Field("any", required=True)}),
+          body={"expected_version": Field("integer", required=True, minimum=0),
+                "rows": Field("any", required=True, schema={"type": "array", "items": ref("StateRow")})}),
     Route("GET", "/api/fundraising/export", export_snapshot, USER, tag="snapshot"),
     Route("POST", "/api/fundraising/backup", create_backup, USER, tag="backups",
           body={"note": Field(max_length=500, nullable=True)}),
     Route("GET", "/api/fundraising/backups", list_backups, USER, tag="backups"),
-    Route("POST", "/api/fundraising/backup-verify", verify_backup, USER, tag="backups",
-          body={"id": Field(required=True, min_length=1, max_length=64)}),
-    Route("POST", "/api/fundraising/restore-preview", restore_preview, ADMIN, tag="backups",
-          body={"id": Field(required=True, min_length=1, max_length=64)}),
-    Route("POST", "/api/fundraising/restore", restore_backup, ADMIN, tag="backups",
-          body={"id": Field(required=True, min_length=1, max_length=64)}),
+    Route("POST", "/api/fundraising/backup-verify", verify_backup, USER, tag="backups", body=ID_BODY),
+    Route("POST", "/api/fundraising/restore-preview", restore_preview, ADMIN, tag="backups", body=ID_BODY),
+    Route("POST", "/api/fundraising/restore", restore_backup, ADMIN, tag="backups", body=ID_BODY),
     Route("GET", "/api/fundraising/backup-policy", get_backup_policy, USER, tag="backups"),
     Route("PATCH", "/api/fundraising/backup-policy", update_backup_policy, ADMIN, tag="backups",
           body={"enabled": Field("boolean"), "hour": Field("integer"), "keep_daily": Field("integer"),
@@ -924,10 +955,12 @@ ROUTES: list[Route] = [
     Route("POST", "/api/admin/reset-all-data", reset_all_data, ADMIN, tag="backups",
           body={"confirm": Field(required=True)}),
     Route("GET", "/api/admin/archive", archive_list, ADMIN, tag="backups"),
-    Route("GET", "/api/fundraising/activity", activity_feed, ADMIN, tag="security"),
+    Route("GET", "/api/fundraising/activity", activity_feed, ADMIN, tag="security",
+          query=page(most=500, deepest=10 ** 6)),
     Route("POST", "/api/fundraising/views/{id}/restore", restore_view, USER, tag="views"),
     Route("POST", "/api/fundraising/automations/{id}/restore", restore_automation, USER, tag="automations"),
-    Route("GET", "/api/fundraising/rows/{id}/interactions", list_interactions, USER, scope="grid:read", tag="grid"),
+    Route("GET", "/api/fundraising/rows/{id}/interactions", list_interactions, USER, scope="grid:read", tag="grid",
+          query=page()),
     Route("POST", "/api/fundraising/rows/{id}/interactions", add_interaction, USER, scope="intake:write", tag="grid",
           body={"kind": Field(choices=interactions.KINDS), "source": Field(choices=interactions.SOURCES),
                 "summary": Field(required=True, min_length=1, max_length=500), "body": Field(max_length=100_000, nullable=True),
@@ -956,15 +989,20 @@ def authorize(route: Route, principal: Principal) -> None:
         raise Forbidden("admin role required", code="admin_required")
 
 
+FILE_BODIES = {"csv": ("text/csv", {"type": "string"}),
+               "database": ("application/octet-stream", {"type": "string", "format": "binary"})}
+ERROR = {"$ref": "#/components/responses/Error"}
+
+
 def openapi_document(routes: list[Route]) -> dict:
     paths: dict[str, dict] = {}
     for route in routes:
         if not route.path.startswith("/api/"):
             continue
+        responses = {"200": {"description": "OK"}, "400": ERROR, "404": ERROR, "429": ERROR}
         operation: dict[str, Any] = {
             "summary": route.summary, "operationId": route.handler.__name__ + "_" + route.method.lower(),
-            "tags": [route.tag], "x-auth": route.auth,
-            "responses": {"200": {"description": "OK"}, "400": {"$ref": "#/components/responses/Error"}},
+            "tags": [route.tag], "x-auth": route.auth, "responses": responses,
         }
         if route.scope:
             operation["x-scope"] = route.scope
@@ -972,15 +1010,22 @@ def openapi_document(routes: list[Route]) -> dict:
             operation["security"] = []
         else:
             operation["security"] = [{"bearer": []}] + ([{"apiKey": []}] if route.scope else [])
-            operation["responses"]["401"] = {"$ref": "#/components/responses/Error"}
-            operation["responses"]["403"] = {"$ref": "#/components/responses/Error"}
-        params = re.findall(r"\{(\w+)\}", route.path)
-        if params:
-            operation["parameters"] = [{"name": p, "in": "path", "required": True,
-                                        "schema": {"type": "string"}} for p in params]
+            responses.update({"401": ERROR, "403": ERROR})
+        if route.method != "GET":
+            responses.update({"409": ERROR, "422": ERROR})
+        parameters = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for p in re.findall(r"\{(\w+)\}", route.path)]
+        parameters += [query_schema(name, spec) for name, spec in (route.query or {}).items()]
+        if parameters:
+            operation["parameters"] = parameters
         if route.body:
-            operation["requestBody"] = {"required": True, "content": {
+            operation["requestBody"] = {"required": any(f.required for f in route.body.values()), "content": {
                 "application/json": {"schema": object_schema(route.body)}}}
+            responses.update({"413": ERROR, "415": ERROR})
+        elif route.file:
+            media, schema = FILE_BODIES[route.file]
+            operation["requestBody"] = {"required": True, "content": {media: {"schema": schema}}}
+            responses.update({"413": ERROR, "415": ERROR})
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.0.3",
@@ -988,6 +1033,7 @@ def openapi_document(routes: list[Route]) -> dict:
                  "description": "Generated from the server's route table."},
         "paths": paths,
         "components": {
+            "schemas": SCHEMAS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}},
             "responses": {"Error": {"description": "Error", "content": {"application/json": {"schema": {
@@ -1045,27 +1091,40 @@ class StaticFiles:
 # --- the request handler -----------------------------------------------------------------------
 
 class Handler(BaseHTTPRequestHandler):
+    """One request at a time per connection, in this order: route, verb, rate limit, credentials,
+    query; only then is the body read, so nobody can make the server read (or buffer) a body it
+    would refuse. A body left unread by a refusal is read away after the reply when small, and the
+    connection is closed otherwise."""
+
     protocol_version = "HTTP/1.1"
     server_version = "VentureCRM/" + __version__
     sys_version = ""
     # Without this every keep-alive response waits ~40 ms for a delayed ACK (Nagle).
     disable_nagle_algorithm = True
     timeout = 75  # idle keep-alive connections are closed, so slow clients cannot pin threads
+    _pending = 0            # declared body bytes not read yet
+    _expects_continue = False
+    _caller_known = False   # the request carried valid credentials
 
-    def do_GET(self): self._dispatch("GET")
-    def do_HEAD(self): self._dispatch("HEAD")
-    def do_POST(self): self._dispatch("POST")
-    def do_PUT(self): self._dispatch("PUT")
-    def do_PATCH(self): self._dispatch("PATCH")
-    def do_DELETE(self): self._dispatch("DELETE")
-    def do_OPTIONS(self): self._dispatch("OPTIONS")
+    def __getattr__(self, name: str):
+        # The base class answers a verb without a do_<VERB> method with 501. Every verb goes
+        # through the router instead: 405 with Allow on a known path, 404 (401) elsewhere.
+        if name.startswith("do_"):
+            return lambda: self._dispatch(name[3:])
+        raise AttributeError(name)
+
+    def handle_expect_100(self) -> bool:
+        # "Expect: 100-continue" is answered only once the caller may send its body (_read_body):
+        # a refused upload never leaves the client.
+        self._expects_continue = True
+        return True
 
     def log_message(self, format, *args):  # noqa: A002 - signature fixed by the base class
         if self.server.app.settings.access_log:
             sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
     def send_error(self, code, message=None, explain=None):
-        # Malformed request lines and unsupported verbs: answer in JSON like everything else.
+        # Malformed request lines and headers: answer in JSON like everything else.
         self.close_connection = True
         self._write(Reply(code, {"error": message or HTTPStatus(code).phrase,
                                  "code": HTTPStatus(code).phrase.lower().replace(" ", "_")}))
@@ -1074,29 +1133,36 @@ class Handler(BaseHTTPRequestHandler):
         app: App = self.server.app
         started = time.perf_counter()
         request_id = secrets.token_hex(8)
+        self._pending, self._caller_known = 0, False
         reply: Reply
         try:
-            reply = self._handle(app, method)
+            with app.db.deadline(app.settings.read_timeout_seconds):
+                reply = self._handle(app, method)
         except ApiError as exc:
             reply = Reply(exc.status, exc.body(), dict(exc.headers))
         except Exception:  # a bug, not bad input: log it, answer 500 without internals
             sys.stderr.write(f"[{request_id}] {method} {self.path}\n{traceback.format_exc()}")
             reply = Reply(500, {"error": "internal error; see the server log", "code": "internal",
                                 "request_id": request_id})
+        if self._pending and (self._expects_continue or self._pending > SMALL_BODY_BYTES):
+            self.close_connection = True  # the unread body must never be parsed as the next request
         reply.headers.setdefault("X-Request-Id", request_id)
         reply.headers.update(security.cors_headers(app.settings, self.headers.get("Origin")))
         self._write(reply, head_only=method == "HEAD", started=started)
+        self._discard_unread()
+        self._expects_continue = False
         if app.settings.access_log:
             sys.stderr.write(f"{method} {self.path.split('?')[0]} {reply.status} "
                              f"{(time.perf_counter() - started) * 1000:.1f}ms\n")
 
-    def _read_body(self, limit: int) -> bytes:
+    def _declared_length(self) -> int:
+        """The body's length from its headers, read nothing; refuses chunked and bad lengths."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             self.close_connection = True
             raise LengthRequired("chunked request bodies are not supported; send Content-Length")
         raw = self.headers.get("Content-Length")
         if not raw:
-            return b""
+            return 0
         try:
             length = int(raw)
             if length < 0:
@@ -1104,32 +1170,71 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.close_connection = True
             raise BadRequest("invalid Content-Length header") from None
+        return length
+
+    def _read_body(self, limit: int) -> bytes:
+        """The body, now that the caller may send it; 413 above `limit` (read away afterwards, up to
+        DRAIN_LIMIT_BYTES, so the client sees the answer)."""
+        length = self._pending
         if length > limit:
-            self.close_connection = True  # the unread body must not be parsed as the next request
-            if length <= DRAIN_LIMIT_BYTES:
-                # Reading what the client is already sending lets it see the 413 instead of a reset.
-                remaining = length
-                while remaining > 0:
-                    chunk = self.rfile.read(min(remaining, 1 << 20))
-                    if not chunk:
-                        break
-                    remaining -= len(chunk)
             raise PayloadTooLarge(f"request body of {length} bytes exceeds the limit of {limit} bytes",
                                   limit=limit)
-        return self.rfile.read(length)
+        if not length:
+            return b""
+        if self._expects_continue:
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._expects_continue = False
+        body = self.rfile.read(length)
+        self._pending = 0
+        if len(body) < length:
+            self.close_connection = True
+            raise BadRequest(f"the request body ended after {len(body)} of {length} bytes")
+        return body
+
+    def _discard_unread(self) -> None:
+        """After a reply that refused a body: read a small one away (the connection lives on); for a
+        large one stop sending, read away what a known caller already sent, and close."""
+        pending, self._pending = self._pending, 0
+        if not pending or self._expects_continue:
+            return
+        if not self.close_connection:
+            self._drain(pending)
+            return
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            return
+        self._drain(min(pending, DRAIN_LIMIT_BYTES if self._caller_known else SMALL_BODY_BYTES))
+
+    def _drain(self, remaining: int) -> None:
+        self.connection.settimeout(LINGER_SECONDS)
+        try:
+            while remaining > 0:
+                chunk = self.rfile.read1(min(remaining, 1 << 20))
+                if not chunk:
+                    break
+                remaining -= len(chunk)
+        except OSError:
+            self.close_connection = True
+        finally:
+            self.connection.settimeout(self.timeout)
 
     def _handle(self, app: App, method: str) -> Reply:
         settings = app.settings
-        url = urlsplit(self.path)
+        try:
+            url = urlsplit(self.path)
+        except ValueError:
+            raise BadRequest("malformed request target") from None
         path = url.path
-        found = ROUTER.match(path)
-        takes_file = found is not None and any(r.file for r in found[0].values())
-        body = self._read_body(settings.max_import_bytes if takes_file else settings.max_body_bytes)
+        self._pending = self._declared_length()
         ip = security.client_ip(self.client_address[0], self.headers.get("X-Forwarded-For"),
                                 settings.trusted_proxies)
+        found = ROUTER.match(path)
+        metered = path.startswith("/api/") and path not in UNMETERED_PATHS
         if found is None:
             if not path.startswith("/api/"):
                 raise NotFound(f"not found: {path}")
+            app.limiter.hit("read" if method in ("GET", "HEAD") else "write", ip)
             # Anonymous callers learn nothing about which API paths exist.
             if self._authenticate(app, ip).kind == "anonymous":
                 raise Unauthorized("authentication required")
@@ -1143,18 +1248,29 @@ class Handler(BaseHTTPRequestHandler):
         if route is None:
             raise MethodNotAllowed(f"{method} is not allowed on {path}; allowed: {', '.join(methods)}",
                                    headers={"Allow": ", ".join(methods)})
-        if path.startswith("/api/") and path not in UNMETERED_PATHS:
+        if metered:
             app.limiter.hit(route.rate or ("read" if route.method == "GET" else "write"), ip)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-        req = Request(app, method, path, params, query, self.headers, body, ip)
+        req = Request(app, method, path, params, query, self.headers, b"", ip)
         if route.auth != PUBLIC:
             req.principal = self._authenticate(app, ip)
             authorize(route, req.principal)
+        req.args = parse_query(query, route.query or {})
+        if route.body is not None:
+            self._check_json_type()
+        elif route.file:
+            self._check_file_type(route.file)
+        req.body = body = self._read_body(settings.max_import_bytes if route.file else settings.max_body_bytes)
         if route.body is not None:
             optional = not any(f.required for f in route.body.values())
-            req.data = {} if optional and not body.strip() else parse_object(self._json(body), route.body)
-        if route.file:
-            self._check_file(route.file, body)
+            if optional and not body.strip():
+                req.data = {}
+            elif not body.strip():
+                raise BadRequest("request body is empty; expected a JSON object")
+            else:
+                req.data = parse_object(parse_json(body), route.body)
+        elif route.file and not body.strip():
+            raise BadRequest(f"the {route.file} file is empty")
         return route.handler(req)
 
     # Browsers label files inconsistently (Windows calls a .csv application/vnd.ms-excel).
@@ -1162,12 +1278,19 @@ class Handler(BaseHTTPRequestHandler):
                           "application/vnd.ms-excel", "text/comma-separated-values"),
                   "database": ("application/octet-stream", "application/x-sqlite3", "application/vnd.sqlite3")}
 
-    def _check_file(self, kind: str, body: bytes) -> None:
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    def _content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def _check_file_type(self, kind: str) -> None:
+        content_type = self._content_type()
         if content_type and content_type not in self.FILE_TYPES[kind]:
             raise UnsupportedMediaType(f"expected a {kind} file ({self.FILE_TYPES[kind][0]}), got {content_type}")
-        if not body.strip():
-            raise BadRequest(f"the {kind} file is empty")
+
+    def _check_json_type(self) -> None:
+        content_type = self._content_type()
+        if (self._pending and content_type and content_type != "application/json"
+                and not content_type.endswith("+json")):
+            raise UnsupportedMediaType(f"expected Content-Type application/json, got {content_type}")
 
     def _authenticate(self, app: App, ip: str) -> Principal:
         header = self.headers.get("Authorization") or ""
@@ -1177,22 +1300,13 @@ class Handler(BaseHTTPRequestHandler):
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     raise Unauthorized("Authorization header must be 'Bearer <token>'")
-                return auth.authenticate_bearer(conn, app.settings, token.strip(), ip)
-            if api_key:
-                return app.tokens.authenticate(conn, api_key.strip(), ip)
-        return anonymous(ip)
-
-    def _json(self, body: bytes) -> Any:
-        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if content_type and content_type != "application/json" and not content_type.endswith("+json"):
-            raise UnsupportedMediaType(f"expected Content-Type application/json, got {content_type}")
-        if not body.strip():
-            raise BadRequest("request body is empty; expected a JSON object")
-        try:
-            return json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            where = f" at line {exc.lineno} column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-            raise BadRequest(f"request body is not valid JSON{where}", code="malformed_json") from None
+                principal = auth.authenticate_bearer(conn, app.settings, token.strip(), ip)
+            elif api_key:
+                principal = app.tokens.authenticate(conn, api_key.strip(), ip)
+            else:
+                return anonymous(ip)
+        self._caller_known = True
+        return principal
 
     def _write(self, reply: Reply, head_only: bool = False, started: float | None = None) -> None:
         headers = {"Content-Type": reply.content_type}

@@ -74,3 +74,61 @@ def test_acknowledged_writes_survive_sigkill(tmp_path):
         assert again.client(admin.token).get("/api/admin/invites").status == 200
     finally:
         again.stop()
+
+
+SLOW_READ = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000000)"
+             " SELECT count(*) FROM n")
+
+
+def test_reads_under_a_deadline_are_interrupted_with_a_clear_error(tmp_path):
+    from backend.errors import ReadTimeout
+    db = Database(tmp_path / "x.db")
+    with db.transaction() as conn:
+        conn.execute("CREATE TABLE t (v INTEGER)")
+    started = time.monotonic()
+    with db.deadline(0.2):
+        with pytest.raises(ReadTimeout) as caught:
+            with db.read() as conn:
+                conn.execute(SLOW_READ).fetchone()
+    assert 0.15 < time.monotonic() - started < 1.5
+    assert caught.value.status == 503 and caught.value.code == "read_timeout"
+    assert "0.2 s" in caught.value.message and "CRM_READ_TIMEOUT_SECONDS" in caught.value.message
+    # Quick reads under the same deadline are untouched, and the pooled connection keeps no handler.
+    with db.deadline(5):
+        with db.read() as conn:
+            assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+    with db.read() as conn:  # no deadline (a background job): runs to the end
+        assert conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)"
+                            " SELECT count(*) FROM n").fetchone()[0] == 300000
+    db.close()
+
+
+def test_writes_are_never_cut_by_the_read_deadline(tmp_path):
+    db = Database(tmp_path / "x.db")
+    with db.deadline(0.05):
+        with db.transaction() as conn:
+            conn.execute("CREATE TABLE t AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                         " WHERE i < 400000) SELECT i FROM n")
+            time.sleep(0.1)
+    with db.read() as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 400000
+    db.close()
+
+
+def test_a_slow_request_read_answers_503_read_timeout(start_server):
+    first = start_server()
+    admin = first.bootstrap()
+    rows = [{"values": {"Name": f"Investor {i}"}} for i in range(5000)]
+    assert admin.post("/api/fundraising/rows/bulk", {"rows": rows}).status == 201
+    first.stop()
+    # The same data with a deadline that has always passed: any read long enough to be checked
+    # (scanning 5,000 audit entries is) is stopped with a 503; short reads are not.
+    srv = start_server(data_dir=first.data_dir, CRM_READ_TIMEOUT_SECONDS="0.000001")
+    admin = srv.client(first.admin_token)
+    assert admin.get("/api/auth/me").status == 200
+    started = time.monotonic()
+    resp = admin.get("/api/audit-log?actor_id=nobody&since=2000-01-01")
+    assert resp.status == 503 and resp.json["code"] == "read_timeout", resp
+    assert "CRM_READ_TIMEOUT_SECONDS" in resp.json["error"] and time.monotonic() - started < 1
+    assert admin.get("/api/health").status == 200
+    assert admin.get("/api/fundraising/rows/" + "0" * 36).status == 404  # the grid cache answers

@@ -2,6 +2,7 @@
 validated (422 with position, unknown field, cycle), renames rewrite formulas, usable in views."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import pytest
@@ -135,6 +136,35 @@ def test_evaluate_endpoint(funds):
     bad = admin.post("/api/formula/evaluate", {"formula": "IF(,", "record": {}})
     assert bad.status == 422 and isinstance(bad.json["position"], int)
     assert admin.post("/api/formula/evaluate", {"formula": "1", "record": [1]}).status == 400
+
+
+def test_evaluate_refuses_a_field_that_is_neither_a_column_nor_in_the_record(funds):
+    admin, a, b, rows = funds
+    resp = admin.post("/api/formula/evaluate", {"formula": "{No Such Field} + 1", "record": {}})
+    assert resp.status == 422 and resp.json["code"] == "formula_unknown_field"
+    assert "'No Such Field'" in resp.json["error"] and resp.json["unknown"] == "No Such Field"
+    assert resp.json["position"] == 0
+    # In the record, or a live column (matched as formula columns match: case-insensitively): fine.
+    assert admin.post("/api/formula/evaluate", {"formula": "{No Such Field} + 1",
+                                                "record": {"No Such Field": 2}}).data["value"] == 3
+    assert admin.post("/api/formula/evaluate", {"formula": "{fund i} + 1", "record": {}}).data == \
+        {"value": 1, "type": "number"}
+    preview = admin.post("/api/formula/evaluate?preview=1", {"formula": "1 + {Nope}", "record": {}})
+    assert preview.status == 200 and preview.data["type"] == "error" and preview.data["position"] == 4
+    archived = add_column(admin, "Gone", "number")
+    admin.delete(f"/api/fundraising/columns/{archived['id']}")
+    assert admin.post("/api/formula/evaluate", {"formula": "{Gone}", "record": {}}).status == 422
+
+
+@pytest.mark.parametrize("source", ["(" * 10_000 + "1" + ")" * 10_000, "1+" * 50_000 + "1", "x" * 102_400,
+                                    "IF(" * 5_000 + "1" + ")" * 5_000, "-" * 19_000 + "1"])
+def test_evaluate_bounds_huge_and_deep_formulas(funds, source):
+    admin = funds[0]
+    started = time.perf_counter()
+    resp = admin.post("/api/formula/evaluate", {"formula": source, "record": {}})
+    assert resp.status == 422 and resp.json["code"] == "formula_syntax", resp
+    assert time.perf_counter() - started < 0.5
+    assert "too long" in resp.json["error"] or "nests too deeply" in resp.json["error"]
 
 
 def test_preview_mode_and_money_format(funds):

@@ -6,12 +6,14 @@ import gzip
 import json
 import re
 import socket
+import time
 import uuid
 
 import pytest
 
 from backend import server as srv
 from backend.principal import Principal
+from backend.validation import MAX_JSON_DEPTH
 from conftest import launch
 
 # Every public route, named on purpose: adding one means updating this list consciously.
@@ -109,8 +111,78 @@ def test_unknown_paths_and_wrong_verbs(server, admin):
     assert resp.status == 405
     assert resp.headers["Allow"] == "GET"
     assert "DELETE is not allowed" in resp.json["error"]
-    resp = admin.request("TRACE", "/api/health")
-    assert resp.status in (405, 501) and resp.json["error"]
+
+
+@pytest.mark.parametrize("verb", ["TRACE", "CONNECT", "PROPFIND", "BREW", "get"])
+def test_every_route_answers_an_unknown_verb_with_405_and_allow(server, admin, verb):
+    anon = server.client()
+    for path, methods in srv.ROUTER._literal.items():
+        for client in (anon, admin):
+            resp = client.request(verb, path)
+            assert resp.status == 405, (verb, path, resp)
+            assert set(resp.headers["Allow"].split(", ")) == set(methods)
+            assert verb in resp.json["error"]
+    for route in srv.ROUTES:
+        if "{" in route.path:
+            resp = admin.request(verb, concrete(route.path))
+            assert resp.status == 405 and route.method in resp.headers["Allow"], (route.path, resp)
+    assert anon.request(verb, "/no-such-page").status == 404
+    assert anon.request(verb, "/api/no/such/thing").status == 401
+    assert admin.request(verb, "/api/no/such/thing").status == 404
+
+
+def test_connect_with_an_authority_target_is_a_404_not_a_501(server):
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+        head = sock.recv(4096).decode()
+    assert head.startswith("HTTP/1.1 404"), head
+
+
+def test_malformed_request_target_is_400(server):
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.sendall(b"GET http://[oops/api/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = sock.recv(4096).decode()
+    assert head.startswith("HTTP/1.1 400"), head
+
+
+@pytest.mark.parametrize("depth", [65, 5_000, 200_000])
+def test_deeply_nested_json_is_400_before_parsing(server, admin, depth):
+    for open_, close in (("[", "]"), ('{"a":', "}")):
+        raw = (open_ * depth + "1" + close * depth).encode()
+        for client, path in ((server.client(), "/api/auth/login"), (admin, "/api/fundraising/rows"),
+                             (admin, "/api/fundraising/views")):
+            resp = client.request("POST", path, raw=raw, headers={"Content-Type": "application/json"})
+            assert resp.status == 400, (path, depth, resp)
+            assert resp.json["code"] == "json_too_deep" and f"{MAX_JSON_DEPTH}" in resp.json["error"]
+    # Within the limit the body is parsed and judged on its merits; brackets in strings don't count.
+    nested = {"values": {"Name": "[[[[" * 100}}
+    for _ in range(MAX_JSON_DEPTH - 3):
+        nested = {"values": nested}
+    resp = admin.post("/api/fundraising/rows", nested)
+    assert resp.status == 400 and resp.json["code"] != "json_too_deep"
+    assert admin.post("/api/fundraising/rows", {"values": {"Name": "[[[[" * 100}}).status == 201
+
+
+def test_nested_json_in_a_query_parameter_is_400(admin):
+    deep = "[" * 5000 + "]" * 5000
+    resp = admin.request("POST", f"/api/fundraising/import/preview?mapping={deep}", raw=b"Name\nA\n",
+                         headers={"Content-Type": "text/csv"})
+    assert resp.status == 400 and resp.json["code"] == "json_too_deep"
+    resp = admin.request("POST", "/api/fundraising/import/preview?mapping=[1]", raw=b"Name\nA\n",
+                         headers={"Content-Type": "text/csv"})
+    assert resp.status == 400 and "JSON object" in resp.json["error"]
+
+
+def test_declared_query_parameters_are_typed_and_bounded(admin):
+    for path, message in (("/api/audit-log?limit=0", "between 1 and 1000"),
+                          ("/api/audit-log?limit=ten", "must be an integer"),
+                          ("/api/audit-log?offset=99999999999999999999999", "between 0 and"),
+                          ("/api/fundraising/grid?shape=wide", "one of: full, compact"),
+                          ("/api/fundraising/grid?include_archived=maybe", "1 or 0"),
+                          ("/api/fundraising/changes?wait=99999", "between 0 and 55")):
+        resp = admin.get(path)
+        assert resp.status == 400 and message in resp.json["error"], (path, resp)
+    assert admin.get("/api/fundraising/grid?include_archived=0&cachebust=1").status == 200
 
 
 def test_malformed_json_is_400_never_empty_object(admin):
@@ -268,3 +340,85 @@ def test_server_start_time_is_small(tmp_path):
         assert "listening on" in fresh.output()
     finally:
         fresh.stop()
+
+
+HUNDRED_MB = 100 * 1024 * 1024
+
+
+def _exchange(port: int, head: bytes, first_body: bytes = b"", read_timeout: float = 10) -> tuple[str, float]:
+    """Send a request head (and the start of its body), then read the answer: (status line and
+    headers, seconds from sending to the answer)."""
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.settimeout(read_timeout)
+        started = time.perf_counter()
+        sock.sendall(head + first_body)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer.decode("latin-1"), time.perf_counter() - started
+
+
+def _upload_head(path: str, length: int, *extra: str) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: text/csv", f"Content-Length: {length}", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def test_anonymous_100mb_upload_is_refused_without_reading_it(server):
+    for path in ("/api/fundraising/import", "/api/fundraising/import/preview", "/api/fundraising/backups/upload",
+                 "/api/no/such/upload"):
+        # 64 KiB of a declared 100 MB: the server must answer without waiting for the rest.
+        answer, seconds = _exchange(server.port, _upload_head(path, HUNDRED_MB), b"Name\n" + b"x" * 65531)
+        assert answer.startswith("HTTP/1.1 401"), (path, answer)
+        assert "Connection: close" in answer
+        assert seconds < 0.5, f"{path}: the 401 took {seconds:.3f} s"
+        print(f"[hardening] anonymous 100 MB upload to {path} refused in {seconds * 1000:.1f} ms")
+
+
+def test_expect_continue_is_granted_only_to_callers_allowed_to_send(server, admin):
+    # Anonymous: a final 401 instead of "100 Continue", so the client never sends the body.
+    answer, seconds = _exchange(server.port, _upload_head("/api/fundraising/import", HUNDRED_MB,
+                                                          "Expect: 100-continue"))
+    assert answer.startswith("HTTP/1.1 401") and "100 Continue" not in answer and seconds < 0.5
+    # A member without the grid:write scope's route rights? A service token without the scope: 403.
+    bot = admin.post("/api/admin/service-tokens", {"name": "reader", "scopes": ["grid:read"]}).data["token"]
+    answer, _ = _exchange(server.port, _upload_head("/api/fundraising/import", HUNDRED_MB, f"X-API-Key: {bot}",
+                                                    "Expect: 100-continue"))
+    assert answer.startswith("HTTP/1.1 403") and "100 Continue" not in answer
+    # Too large for a signed-in caller who sent Expect: 413 at once, nothing read.
+    answer, _ = _exchange(server.port, _upload_head("/api/fundraising/import/preview", 2 * HUNDRED_MB,
+                                                    f"Authorization: Bearer {admin.token}", "Expect: 100-continue"))
+    assert answer.startswith("HTTP/1.1 413"), answer
+    # Allowed: "100 Continue" first, then the body is read and answered.
+    csv = b"Name\nExpect Capital\n"
+    with socket.create_connection(("127.0.0.1", server.port)) as sock:
+        sock.settimeout(10)
+        sock.sendall(_upload_head("/api/fundraising/import/preview", len(csv), f"Authorization: Bearer {admin.token}",
+                                  "Expect: 100-continue"))
+        interim = sock.recv(4096)
+        assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+        sock.sendall(csv)
+        final = b""
+        while b'"row_count"' not in final:
+            chunk = sock.recv(65536)
+            assert chunk, final
+            final += chunk
+    assert final.startswith(b"HTTP/1.1 200")
+
+
+def test_rate_limit_answers_before_the_body_is_read(start_server):
+    limited = start_server(CRM_WRITE_RATE_LIMIT_PER_MIN=1)
+    admin = limited.bootstrap()
+    assert admin.post("/api/fundraising/rows", {"values": {"Name": "First"}}).status == 201
+    answer, seconds = _exchange(limited.port, _upload_head("/api/fundraising/import", HUNDRED_MB,
+                                                           f"Authorization: Bearer {admin.token}"), b"Name\n")
+    assert answer.startswith("HTTP/1.1 429") and "Retry-After" in answer and seconds < 0.5, answer
+
+
+def test_small_refused_body_keeps_the_connection_alive(server):
+    anon = server.client()
+    resp = anon.post("/api/fundraising/rows", {"values": {"Name": "x" * 1000}})
+    assert resp.status == 401 and resp.headers.get("Connection", "").lower() != "close"
+    assert anon._conn is not None and anon.get("/api/health").status == 200
