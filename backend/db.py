@@ -4,9 +4,10 @@ Connections run in autocommit mode with explicit transactions. Writes are serial
 process-wide lock before `BEGIN IMMEDIATE`, so concurrent requests queue in Python instead of
 spinning in SQLite's busy handler; readers never wait for writers (WAL).
 
-Reads made while serving a request are bounded: `Database.deadline(seconds)` sets a deadline for
-the current thread and every `read()` under it is interrupted by SQLite's progress handler once
-it passes (`ReadTimeout`, a 503). Writes are never interrupted (an import may take longer than a
+Reads made while serving a request are bounded: under `Database.deadline(seconds)` (set for the
+current thread) every `read()` may run `seconds` from the moment it starts, and is interrupted by
+SQLite's progress handler past that (`ReadTimeout`, a 503). Time spent outside reads (a long-poll
+waiting for a change) does not count. Writes are never interrupted (an import may take longer than a
 read is allowed to), and background jobs run without a deadline.
 """
 from __future__ import annotations
@@ -25,8 +26,7 @@ from .errors import ReadTimeout
 
 BUSY_TIMEOUT_MS = 5000
 PROGRESS_EVERY_OPS = 10_000  # SQLite VM steps between deadline checks (~1% overhead)
-_deadline: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar("read_deadline",
-                                                                                      default=None)
+_read_limit: contextvars.ContextVar[float | None] = contextvars.ContextVar("read_limit", default=None)
 
 
 def utc_now() -> str:
@@ -78,32 +78,32 @@ class Database:
 
     @contextmanager
     def deadline(self, seconds: float | None):
-        """Bound every `read()` in this thread (a request) to `seconds` from now; None: no bound."""
-        token = _deadline.set(None if seconds is None else (time.monotonic() + seconds, seconds))
+        """Bound every `read()` in this thread (a request) to `seconds` each; None: no bound."""
+        token = _read_limit.set(seconds)
         try:
             yield
         finally:
-            _deadline.reset(token)
+            _read_limit.reset(token)
 
     @contextmanager
     def read(self):
         """A connection for reads (no transaction; each statement sees the latest commit).
-        Under a `deadline`, a read still running when it passes raises ReadTimeout."""
+        Under a `deadline`, a read still running `seconds` after it began raises ReadTimeout."""
         conn = self._acquire()
-        bound = _deadline.get()
-        if bound is not None:
-            until = bound[0]
+        limit = _read_limit.get()
+        until = None if limit is None else time.monotonic() + limit
+        if until is not None:
             conn.set_progress_handler(lambda: time.monotonic() > until, PROGRESS_EVERY_OPS)
         try:
             yield conn
         except sqlite3.OperationalError as exc:
-            if bound is not None and str(exc) == "interrupted" and time.monotonic() > bound[0]:
-                raise ReadTimeout(f"reading the data took longer than the limit of {bound[1]:g} s "
+            if until is not None and str(exc) == "interrupted" and time.monotonic() > until:
+                raise ReadTimeout(f"reading the data took longer than the limit of {limit:g} s "
                                   "(CRM_READ_TIMEOUT_SECONDS) and was stopped; narrow the request or "
-                                  "try again", limit_seconds=bound[1]) from None
+                                  "try again", limit_seconds=limit) from None
             raise
         finally:
-            if bound is not None:
+            if until is not None:
                 conn.set_progress_handler(None, 0)
             self._release(conn)
 

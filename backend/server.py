@@ -794,9 +794,14 @@ SCHEMAS = {
                "additionalProperties": {"nullable": True}},
     "Condition": {"type": "object", "required": ["column_id", "operator"], "properties": {
         "column_id": {"type": "string"}, "operator": {"type": "string"}, "value": {"nullable": True}}},
-    "FilterGroup": {"type": "object", "properties": {
+    "FilterGroup": {"type": "object", "required": ["conditions"], "properties": {
         "op": {"type": "string", "enum": ["and", "or"]},
         "conditions": {"type": "array", "maxItems": 50, "items": {"oneOf": [
+            {"$ref": "#/components/schemas/Condition"}, {"$ref": "#/components/schemas/FilterGroup"}]}}}},
+    "RuleCondition": {"type": "object", "required": ["conditions"], "description": "a filter group; a rule needs "
+                      "at least one condition (it would otherwise touch every investor)", "properties": {
+        "op": {"type": "string", "enum": ["and", "or"]},
+        "conditions": {"type": "array", "minItems": 1, "maxItems": 50, "items": {"oneOf": [
             {"$ref": "#/components/schemas/Condition"}, {"$ref": "#/components/schemas/FilterGroup"}]}}}},
     "SortKey": {"type": "object", "required": ["column_id"], "properties": {
         "column_id": {"type": "string"}, "direction": {"type": "string", "enum": ["asc", "desc"]}}},
@@ -816,17 +821,18 @@ def ref(name: str) -> dict:
 
 
 VALUES = Field("object", schema=ref("Values"))
-VIEW_BODY = {"name": Field("any", schema={"type": "string", "minLength": 1, "maxLength": 120}),
+NAME = {"type": "string", "minLength": 1, "pattern": r"\S"}
+VIEW_BODY = {"name": Field("any", schema={**NAME, "maxLength": 120}),
              "shared": Field("any", schema={"type": "boolean"}),
              "filter": Field("any", schema=ref("FilterGroup")),
              "sort": Field("any", schema={"type": "array", "items": ref("SortKey")}),
              "hidden": Field("any", schema={"type": "array", "items": {"type": "string"}}),
              "order": Field("any", schema={"type": "array", "items": {"type": "string"}}),
              "frozen": Field("any", schema={"type": "integer", "minimum": 0, "maximum": views.MAX_FROZEN})}
-RULE_BODY = {"name": Field("any", schema={"type": "string", "minLength": 1, "maxLength": 200}),
+RULE_BODY = {"name": Field("any", schema={**NAME, "maxLength": 200}),
              "enabled": Field("any", schema={"type": "boolean"}),
              "trigger": Field("any", schema={"type": "string", "enum": list(automations.TRIGGERS)}),
-             "condition": Field("any", schema=ref("FilterGroup")),
+             "condition": Field("any", schema=ref("RuleCondition")),
              "action": Field("any", schema=ref("Action"))}
 
 ROUTES: list[Route] = [
@@ -880,7 +886,8 @@ ROUTES: list[Route] = [
                 "position": Field("integer", minimum=0)}),
     Route("PATCH", "/api/fundraising/columns/{id}", update_column, USER, scope="grid:write", tag="grid",
           body={"name": Field(min_length=1, max_length=120), "type": Field(), "options": Field("object", nullable=True),
-                "frozen": Field("boolean"), "width": Field("integer", nullable=True), "position": Field("integer")}),
+                "frozen": Field("boolean"), "width": Field("integer", minimum=40, maximum=2000, nullable=True),
+                "position": Field("integer", minimum=0)}),
     Route("DELETE", "/api/fundraising/columns/{id}", archive_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
@@ -893,7 +900,7 @@ ROUTES: list[Route] = [
     Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import",
           query={"view": Field(max_length=64, description="a view id: its columns, order, filter and sort")}),
     Route("POST", "/api/fundraising/rows/bulk", create_rows, USER, scope="grid:write", tag="grid",
-          body={"rows": Field("any", required=True, schema={"type": "array", "maxItems": 5000, "items": {
+          body={"rows": Field("any", required=True, schema={"type": "array", "minItems": 1, "maxItems": 5000, "items": {
               "type": "object", "additionalProperties": False, "properties": {"values": ref("Values")}}})}),
     Route("PATCH", "/api/fundraising/rows", update_rows, USER, scope="grid:write", tag="grid",
           body={"rows": Field("any", required=True, schema={"type": "array", "minItems": 1, "maxItems": 5000,

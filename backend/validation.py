@@ -95,10 +95,15 @@ class Field:
                 schema["items"]["enum"] = list(self.choices)
         elif self.choices:
             schema["enum"] = list(self.choices)
-        for key, value in (("minLength", self.min_length), ("maxLength", self.max_length),
+        lengths = ("minItems", "maxItems") if self.kind == "array" else ("minLength", "maxLength")
+        for key, value in ((lengths[0], self.min_length), (lengths[1], self.max_length),
                            ("minimum", self.minimum), ("maximum", self.maximum)):
             if value is not None:
                 schema[key] = value
+        if self.kind == "username":
+            schema["pattern"] = USERNAME_RE.pattern
+        elif self.kind == "string" and self.min_length:
+            schema["pattern"] = r"\S"  # surrounding spaces are stripped: blank is empty
         if self.nullable:
             schema["nullable"] = True
         if self.description:

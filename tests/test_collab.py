@@ -85,3 +85,12 @@ def test_presence(server, admin, member):
     assert admin.post("/api/fundraising/collab/heartbeat", {}).status == 400
 
 
+
+
+def test_a_long_poll_outlasts_the_read_deadline(start_server):
+    srv = start_server(CRM_READ_TIMEOUT_SECONDS="0.5")
+    admin = srv.bootstrap()
+    version = admin.get("/api/fundraising/grid").data["version"]
+    started = time.monotonic()
+    resp = admin.get(f"/api/fundraising/changes?since={version}&wait=2")
+    assert resp.status == 200 and time.monotonic() - started >= 1.9, resp

@@ -132,3 +132,15 @@ def test_a_slow_request_read_answers_503_read_timeout(start_server):
     assert "CRM_READ_TIMEOUT_SECONDS" in resp.json["error"] and time.monotonic() - started < 1
     assert admin.get("/api/health").status == 200
     assert admin.get("/api/fundraising/rows/" + "0" * 36).status == 404  # the grid cache answers
+
+
+def test_the_deadline_bounds_each_read_not_the_time_between_reads(tmp_path):
+    db = Database(tmp_path / "x.db")
+    with db.deadline(0.2):
+        with db.read() as conn:
+            conn.execute("SELECT 1").fetchone()
+        time.sleep(0.3)  # a long-poll waiting for a change: not reading
+        with db.read() as conn:
+            assert conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
+                                " SELECT count(*) FROM n").fetchone()[0] == 100000
+    db.close()
