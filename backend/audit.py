@@ -51,3 +51,14 @@ def list_entries(conn: sqlite3.Connection, filters: dict, limit: int, offset: in
                 "action": r[5], "entity_type": r[6], "entity_id": r[7],
                 "details": json.loads(r[8]) if r[8] else {}, "ip": r[9]} for r in rows]
     return entries, total
+
+
+class AuditLog:
+    """Reading the audit log (writes go through `record` inside each mutation's transaction)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def entries(self, filters: dict, limit: int, offset: int) -> tuple[list, int]:
+        with self.db.read() as conn:
+            return list_entries(conn, filters, limit, offset)

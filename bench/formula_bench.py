@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import grid_bench  # noqa: E402
-from backend import formula, formula_columns  # noqa: E402
+from backend.grid import formula, formula_columns  # noqa: E402
 from backend.config import load_settings  # noqa: E402
 from backend.principal import Principal  # noqa: E402
 from backend.server import App  # noqa: E402

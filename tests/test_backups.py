@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.backups import Backups
+from backend.backups.store import Backups
 from backend.db import Database, connect
 from backend.migrate import apply_migrations, discover
 from conftest import ROOT

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from backend.collab import ChangeSignal, Presence
+from backend.grid.collab import ChangeSignal, Presence
 from backend.principal import Principal
 from conftest import make_user, sign_in
 

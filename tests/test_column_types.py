@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from backend import column_types as ct
+from backend.grid import column_types as ct
 from backend.errors import BadRequest
 from test_grid import add_column, unique
 

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backend import formula as F
+from backend.grid import formula as F
 from backend.errors import Unprocessable
 
 NOW = datetime(2026, 6, 14, 15, 30, tzinfo=timezone.utc)

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from backend import column_types as ct
-from backend import importer as im
+from backend.grid import column_types as ct
+from backend.grid import importer as im
 from backend.errors import BadRequest
-from backend.grid import DEFAULT_COLUMNS
+from backend.grid.store import DEFAULT_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent.parent / "shared" / "fixtures"

@@ -6,7 +6,8 @@ import io
 import re
 import time
 
-from backend import automations, backups
+from backend.grid import automations
+from backend.backups import store as backups
 from backend.periodic import PeriodicThread
 
 

@@ -6,7 +6,7 @@ import ipaddress
 import pytest
 
 from backend.errors import TooManyRequests
-from backend.security import LoginBackoff, RateLimiter, client_ip
+from backend.auth.security import LoginBackoff, RateLimiter, client_ip
 from conftest import PASSWORD, make_user
 
 

@@ -11,7 +11,9 @@ import uuid
 
 import pytest
 
-from backend import server as srv
+from backend import routing, server as srv
+from backend.auth import service_tokens
+from backend.errors import Forbidden, Unauthorized
 from backend.principal import Principal
 from backend.validation import MAX_JSON_DEPTH
 from conftest import launch
@@ -31,10 +33,10 @@ def concrete(path: str) -> str:
 
 def test_every_route_declares_known_auth():
     for route in srv.ROUTES:
-        assert route.auth in (srv.PUBLIC, srv.USER, srv.ADMIN), route
-        assert route.scope is None or route.scope == srv.ANY_SCOPE or route.scope in srv.service_tokens.SCOPES
+        assert route.auth in (routing.PUBLIC, routing.USER, routing.ADMIN), route
+        assert route.scope is None or route.scope == routing.ANY_SCOPE or route.scope in service_tokens.SCOPES
         assert route.handler.__doc__, f"{route.handler.__name__} needs a docstring (it is the OpenAPI summary)"
-    public = {(r.method, r.path) for r in srv.ROUTES if r.auth == srv.PUBLIC}
+    public = {(r.method, r.path) for r in srv.ROUTES if r.auth == routing.PUBLIC}
     assert public == PUBLIC_ROUTES
 
 
@@ -42,7 +44,7 @@ def test_route_walk_anonymous_gets_401_everywhere_non_public(server):
     anon = server.client()
     checked = 0
     for route in srv.ROUTES:
-        if route.auth == srv.PUBLIC:
+        if route.auth == routing.PUBLIC:
             continue
         resp = anon.request(route.method, concrete(route.path), body={} if route.method != "GET" else None)
         assert resp.status == 401, (route.method, route.path, resp)
@@ -54,7 +56,7 @@ def test_route_walk_anonymous_gets_401_everywhere_non_public(server):
 def test_route_walk_member_gets_403_on_every_admin_route(server, member):
     checked = 0
     for route in srv.ROUTES:
-        if route.auth != srv.ADMIN:
+        if route.auth != routing.ADMIN:
             continue
         resp = member.request(route.method, concrete(route.path), body={} if route.method != "GET" else None)
         assert resp.status == 403, (route.method, route.path, resp)
@@ -67,10 +69,10 @@ def test_route_walk_service_token_confined_to_its_scopes(server, admin):
         token = admin.post("/api/admin/service-tokens", {"name": "walk", "scopes": scopes}).data["token"]
         bot = server.client(api_key=token)
         for route in srv.ROUTES:
-            if route.auth == srv.PUBLIC:
+            if route.auth == routing.PUBLIC:
                 continue
             resp = bot.request(route.method, concrete(route.path), body={} if route.method != "GET" else None)
-            allowed = route.auth != srv.ADMIN and route.scope in (srv.ANY_SCOPE, *scopes)
+            allowed = route.auth != routing.ADMIN and route.scope in (routing.ANY_SCOPE, *scopes)
             if allowed:
                 assert resp.status not in (401, 403), (route.path, resp)
             else:
@@ -78,20 +80,20 @@ def test_route_walk_service_token_confined_to_its_scopes(server, admin):
 
 
 def test_authorize_decides_by_scope():
-    scoped = srv.Route("GET", "/api/x", srv.health, srv.USER, scope="grid:read")
-    admin_only = srv.Route("GET", "/api/y", srv.health, srv.ADMIN)
+    scoped = routing.Route("GET", "/api/x", srv.health, routing.USER, scope="grid:read")
+    admin_only = routing.Route("GET", "/api/y", srv.health, routing.ADMIN)
     reader = Principal("service", id="t", scopes=frozenset({"grid:read"}))
     writer = Principal("service", id="t", scopes=frozenset({"grid:write"}))
-    srv.authorize(scoped, reader)
-    with pytest.raises(srv.Forbidden, match="lacks scope 'grid:read'"):
-        srv.authorize(scoped, writer)
-    with pytest.raises(srv.Forbidden):
-        srv.authorize(admin_only, reader)
-    with pytest.raises(srv.Forbidden):
-        srv.authorize(admin_only, Principal("user", id="u", role="member"))
-    srv.authorize(admin_only, Principal("user", id="u", role="admin"))
-    with pytest.raises(srv.Unauthorized):
-        srv.authorize(scoped, Principal("anonymous"))
+    routing.authorize(scoped, reader)
+    with pytest.raises(Forbidden, match="lacks scope 'grid:read'"):
+        routing.authorize(scoped, writer)
+    with pytest.raises(Forbidden):
+        routing.authorize(admin_only, reader)
+    with pytest.raises(Forbidden):
+        routing.authorize(admin_only, Principal("user", id="u", role="member"))
+    routing.authorize(admin_only, Principal("user", id="u", role="admin"))
+    with pytest.raises(Unauthorized):
+        routing.authorize(scoped, Principal("anonymous"))
 
 
 def test_health_ready_and_bootstrap_status(server):
@@ -314,7 +316,7 @@ def test_openapi_generated_from_route_table(server):
     for route in api_routes:
         op = doc["paths"][route.path][route.method.lower()]
         assert op["x-auth"] == route.auth
-        assert (op["security"] == []) == (route.auth == srv.PUBLIC)
+        assert (op["security"] == []) == (route.auth == routing.PUBLIC)
         if route.body:
             schema = op["requestBody"]["content"]["application/json"]["schema"]
             assert set(schema["properties"]) == set(route.body)

@@ -10,9 +10,9 @@ import time
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from backend import view_engine as ve
+from backend.grid import view_engine as ve
 from backend.errors import BadRequest
-from backend.view_engine import (OPERATORS, TYPE_KINDS, column_kind, compile_filter, normalize_filter,
+from backend.grid.view_engine import (OPERATORS, TYPE_KINDS, column_kind, compile_filter, normalize_filter,
                                  normalize_sort, select, sort_rows)
 
 TODAY = datetime.date(2026, 6, 15)

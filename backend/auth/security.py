@@ -8,9 +8,9 @@ import sqlite3
 import threading
 import time
 
-from .config import Settings
-from .db import utc_now
-from .errors import TooManyRequests
+from ..config import Settings
+from ..db import utc_now
+from ..errors import TooManyRequests
 
 # 'nonce-…' lets exactly the inline loader, the compiled app and the stylesheet of index.html run.
 CSP_TEMPLATE = ("default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
@@ -220,3 +220,14 @@ def status_report(settings: Settings, conn: sqlite3.Connection, limiter: RateLim
             "migrations_applied": migrations,
         },
     }
+
+
+class SecurityStatus:
+    """The admin checklist as a service: reads what it needs itself."""
+
+    def __init__(self, settings: Settings, db, limiter: RateLimiter, backoff: LoginBackoff):
+        self.settings, self.db, self.limiter, self.backoff = settings, db, limiter, backoff
+
+    def report(self, forwarded_proto: str | None) -> dict:
+        with self.db.read() as conn:
+            return status_report(self.settings, conn, self.limiter, self.backoff, forwarded_proto)

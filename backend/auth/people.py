@@ -14,12 +14,12 @@ import uuid
 import bcrypt
 import jwt
 
-from . import audit
-from .config import Settings
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
-from .principal import Principal
-from .validation import Field
+from .. import audit
+from ..config import Settings
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
+from ..principal import Principal
+from ..validation import Field
 
 ROLES = ("admin", "member")
 PASSWORD = Field("password", required=True, min_length=8, max_length=256,
@@ -219,3 +219,43 @@ def update_user(db: Database, settings: Settings, actor: Principal, user_id: str
         conn.execute(f"UPDATE users SET {', '.join(sets)} WHERE id = ?", (*args, utc_now(), user_id))
         audit.record(conn, actor, "user.updated", "user", user_id, logged)
         return get_user(conn, user_id)
+
+
+class Accounts:
+    """People and their sessions, as the HTTP layer calls them (one service on the app)."""
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db, self.settings = db, settings
+
+    def setup_required(self) -> bool:
+        with self.db.read() as conn:
+            return setup_required(conn)
+
+    def get(self, user_id: str) -> dict:
+        with self.db.read() as conn:
+            return get_user(conn, user_id)
+
+    def list(self) -> list[dict]:
+        with self.db.read() as conn:
+            return list_users(conn)
+
+    def authenticate(self, conn: sqlite3.Connection, token: str, ip: str | None) -> Principal:
+        return authenticate_bearer(conn, self.settings, token, ip)
+
+    def register_first(self, username: str, email: str, password: str, ip: str | None) -> dict:
+        return register_first_user(self.db, self.settings, username, email, password, ip)
+
+    def login(self, identifier: str, password: str, ip: str | None) -> dict:
+        return login(self.db, self.settings, identifier, password, ip)
+
+    def logout(self, actor: Principal) -> None:
+        logout(self.db, actor)
+
+    def change_password(self, actor: Principal, current: str, new: str) -> dict:
+        return change_own_password(self.db, self.settings, actor, current, new)
+
+    def create(self, actor: Principal, username: str, email: str, password: str, role: str) -> dict:
+        return create_user(self.db, self.settings, actor, username, email, password, role)
+
+    def update(self, actor: Principal, user_id: str, changes: dict) -> dict:
+        return update_user(self.db, self.settings, actor, user_id, changes)

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 
 import re2
 
-from .errors import Unprocessable
+from ..errors import Unprocessable
 
 MAX_LENGTH = 20_000          # characters of formula source
 MAX_DEPTH = 200              # nesting of parentheses, calls and unary operators

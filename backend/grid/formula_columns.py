@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from . import formula
-from .errors import Unprocessable
+from ..errors import Unprocessable
 
 # Grid column types as the formula engine's static type inference sees them.
 FIELD_TYPES = {"number": "number", "currency": "number", "percent": "number", "fund": "number",

@@ -26,8 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from . import column_types as ct
-from .errors import BadRequest
-from .validation import EMAIL_RE
+from ..errors import BadRequest
+from ..validation import EMAIL_RE
 
 MAX_ROWS = 100_000
 MAX_COLUMNS = 500
@@ -405,6 +405,14 @@ class ImportPlan:
 
     def __getitem__(self, key: str) -> Any:
         return getattr(self, key)
+
+    def preview(self, key: str) -> dict:
+        """What the import screen shows before anything is written: columns, counts, problems."""
+        d = self.as_dict()
+        return {"columns": [{"name": c["header"], **c} for c in d["columns"]], "row_count": d["row_count"],
+                "errors": d["errors"], "warnings": d["warnings"], "encoding": d["encoding"], "key": key,
+                "created": len(d["creates"]), "updated": len(d["updates"]), "unchanged": d["unchanged"],
+                "new_columns": d["new_columns"]}
 
 
 _KEY_DROP = re.compile(r"['’‘`.]")

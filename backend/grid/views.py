@@ -7,12 +7,14 @@ semantics the browser applies while a view is being edited.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
-from . import audit, view_engine
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, Forbidden, NotFound
-from .principal import Principal
+from .. import audit
+from . import importer, view_engine
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..principal import Principal
 
 VIEW_FIELDS = "v.id, v.name, v.owner_id, u.username, v.shared, v.config, v.position, v.created_at, v.updated_at"
 CONFIG_KEYS = ("filter", "sort", "hidden", "order", "frozen")
@@ -168,3 +170,27 @@ class Views:
         """Row ids the view shows, in its order."""
         today = datetime.now(timezone.utc).date()
         return [rid for rid, _ in view_engine.select(rows, view, columns_by_id, today)]
+
+    def rows_response(self, who: Principal, view_id: str, shape: str) -> bytes:
+        """GET .../views/{id}/rows as ready JSON: the view, the columns and the rows it selects."""
+        view = self.get(who, view_id)
+        ids = self.select(view, self.grid.live_rows(), self.grid.column_lookup())
+        dump = lambda value: json.dumps(value, separators=(",", ":"))  # noqa: E731
+        return (f'{{"data":{{"version":{self.grid.version()},"view":{dump(view)},'
+                f'"columns":{dump(self.grid.columns())},"rows":{self.grid.rows_json(ids, shape)}}},'
+                f'"total":{len(ids)}}}').encode()
+
+    def export_csv(self, who: Principal, view_id: str | None) -> tuple[str, bytes]:
+        """The grid, or a view (its columns, order, filter and sort), as CSV: (name, bytes)."""
+        columns = self.grid.columns()
+        rows = dict(self.grid.live_rows())
+        order, name = list(rows), "grid"
+        if view_id:
+            view = self.get(who, view_id)
+            order = self.select(view, list(rows.items()), self.grid.column_lookup())
+            ranked = {cid: i for i, cid in enumerate(view["order"])}
+            hidden = set(view["hidden"])
+            columns = sorted((c for c in columns if c["id"] not in hidden),
+                             key=lambda c: (ranked.get(c["id"], len(ranked)), c["position"]))
+            name = re.sub(r"[^A-Za-z0-9_-]+", "-", view["name"]).strip("-") or "view"
+        return name, importer.export_csv(columns, [rows[rid] for rid in order])

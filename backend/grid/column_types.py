@@ -11,8 +11,8 @@ import re
 from datetime import date, datetime, timezone
 from typing import Any
 
-from .errors import BadRequest
-from .validation import EMAIL_RE
+from ..errors import BadRequest
+from ..validation import EMAIL_RE
 
 TYPES = ("text", "long_text", "number", "currency", "percent", "date", "checkbox", "single_select",
          "multi_select", "email", "url", "phone", "contacts", "fund", "formula", "created_time",

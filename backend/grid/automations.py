@@ -14,11 +14,13 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
-from . import audit, column_types as ct, interactions, view_engine
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, NotFound
-from .periodic import PeriodicThread
-from .principal import Principal
+from .. import audit
+from ..interactions import log as interactions
+from . import column_types as ct, view_engine
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, Conflict, NotFound
+from ..periodic import PeriodicThread
+from ..principal import Principal
 
 TRIGGERS = ("edit", "schedule", "both")
 ACTIONS = ("move_to_list", "set_value")

@@ -6,11 +6,12 @@ import secrets
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
-from . import audit, auth, mailer
-from .config import Settings
-from .db import Database, new_id, utc_now
-from .errors import ApiError, Conflict, NotFound
-from .principal import Principal
+from .. import audit, mailer
+from . import people
+from ..config import Settings
+from ..db import Database, new_id, utc_now
+from ..errors import ApiError, Conflict, NotFound
+from ..principal import Principal
 
 INVITE_FIELDS = "id, email, role, created_at, expires_at, accepted_at, revoked_at, created_by"
 
@@ -107,7 +108,7 @@ def accept_invite(db: Database, settings: Settings, token: str, username: str, p
         if status != "pending":
             raise ApiError(f"this invite has been {status}; ask an admin for a new one",
                            status=410, code=f"invite_{status}")
-        user_id = auth.insert_user(conn, settings, username, row[1], password, row[2])
+        user_id = people.insert_user(conn, settings, username, row[1], password, row[2])
         now = utc_now()
         conn.execute("UPDATE invites SET accepted_at = ?, accepted_user_id = ? WHERE id = ?",
                      (now, user_id, row[0]))
@@ -116,7 +117,7 @@ def accept_invite(db: Database, settings: Settings, token: str, username: str, p
         audit.record(conn, actor, "invite.accepted", "invite", row[0], {"user_id": user_id})
         audit.record(conn, actor, "user.created", "user", user_id,
                      {"username": username, "email": row[1], "role": row[2], "via": "invite"})
-        return auth.session_for(settings, auth.get_user_row(conn, user_id))
+        return people.session_for(settings, people.get_user_row(conn, user_id))
 
 
 def send_invite_email(settings: Settings, invite: dict, inviter: str) -> tuple[bool, str | None]:
@@ -131,3 +132,30 @@ def send_invite_email(settings: Settings, invite: dict, inviter: str) -> tuple[b
     except mailer.MailError as exc:
         return False, str(exc)
     return True, None
+
+
+class Invites:
+    """Invites as the HTTP layer calls them (one service on the app)."""
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db, self.settings = db, settings
+
+    def list(self) -> list[dict]:
+        with self.db.read() as conn:
+            return list_invites(conn)
+
+    def info(self, token: str) -> dict:
+        with self.db.read() as conn:
+            return invite_info(conn, token)
+
+    def create_and_send(self, actor: Principal, email: str, role: str, base_url: str) -> dict:
+        """Create the invite, then mail it (after the commit) when SMTP is set up."""
+        invite = create_invite(self.db, self.settings, actor, email, role, base_url)
+        sent, error = send_invite_email(self.settings, invite, actor.name or "An admin")
+        return {**invite, "email_sent": sent, "email_error": error}
+
+    def revoke(self, actor: Principal, invite_id: str) -> dict:
+        return revoke_invite(self.db, actor, invite_id)
+
+    def accept(self, token: str, username: str, password: str, ip: str | None) -> dict:
+        return accept_invite(self.db, self.settings, token, username, password, ip)

@@ -5,10 +5,11 @@ import json
 import sqlite3
 from datetime import datetime
 
-from . import audit
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, NotFound
-from .principal import Principal
+from .. import audit
+from . import activity
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, NotFound
+from ..principal import Principal
 
 KINDS = ("note", "email", "meeting", "call", "intake", "automation", "import")
 SOURCES = ("ui", "matrix_intake", "gmail", "automation", "import", "api")
@@ -57,3 +58,24 @@ def for_investor(conn: sqlite3.Connection, investor_id: str, limit: int, offset:
     rows = conn.execute(f"SELECT {FIELDS} FROM interactions WHERE investor_id = ?"
                         " ORDER BY occurred_at DESC, at DESC LIMIT ? OFFSET ?", (investor_id, limit, offset))
     return [_dict(r) for r in rows], total
+
+
+class InteractionLog:
+    """An investor's touches as the HTTP layer calls them (one service on the app)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def for_investor(self, investor_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
+        with self.db.read() as conn:
+            if conn.execute("SELECT 1 FROM investors WHERE id = ?", (investor_id,)).fetchone() is None:
+                raise NotFound(f"investor {investor_id} does not exist")
+            return for_investor(conn, investor_id, limit, offset)
+
+    def add(self, actor: Principal, investor_id: str, kind: str, source: str, summary: str,
+            body: str | None, occurred_at: str | None, ref: dict | None = None) -> dict:
+        return add(self.db, actor, investor_id, kind, source, summary, body, occurred_at, ref)
+
+    def activity(self, backups: list[dict], limit: int, offset: int) -> tuple[list[dict], int]:
+        """The admin feed: audit entries, automation runs and `backups`, merged newest first."""
+        return activity.feed(self.db, backups, limit, offset)

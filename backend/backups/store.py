@@ -16,18 +16,17 @@ import hashlib
 import json
 import os
 import sqlite3
-import sys
 import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from . import audit, migrate
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, NotFound
-from .periodic import PeriodicThread
-from .principal import Principal
+from .. import audit, migrate
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, Conflict, NotFound
+from ..periodic import PeriodicThread
+from ..principal import Principal
 
 KINDS = ("manual", "auto", "pre_restore", "pre_reset", "upload")
 POLICY_KEY = "backup_policy"
@@ -314,6 +313,17 @@ class Backups:
         return removed
 
 
+RESET_PHRASE = "RESET ALL DATA"
+
+
+def reset_all_data(backups: Backups, grid, actor: Principal, phrase: str) -> dict:
+    """Archive every investor, custom column and view, after a backup (needs the phrase typed)."""
+    if phrase != RESET_PHRASE:
+        raise BadRequest(f"type the phrase '{RESET_PHRASE}' to confirm", field="confirm")
+    backup = backups.create("pre_reset", actor, note="before reset-all-data")
+    return {"backup": backup["id"], "archived": grid.archive_everything(actor)}
+
+
 class Scheduler(PeriodicThread):
     """Takes the nightly backup (or the missed one at the next start) and prunes old ones."""
 
@@ -373,7 +383,3 @@ def main(argv: list[str] | None = None) -> int:
     test.add_argument("--data-dir", default=os.environ.get("CRM_DATA_DIR", "./data"))
     args = parser.parse_args(argv)
     return restore_test(Path(args.data_dir).resolve())
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -15,10 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from . import audit, column_types as ct, formula_columns, view_engine
-from .db import Database, new_id, utc_now
-from .errors import BadRequest, Conflict, NotFound, Unprocessable
-from .principal import Principal
+from .. import audit
+from . import column_types as ct, formula_columns, view_engine
+from ..db import Database, new_id, utc_now
+from ..errors import BadRequest, Conflict, NotFound, Unprocessable
+from ..principal import Principal
 
 COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
 INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, updated_at, updated_by,"
@@ -277,6 +278,28 @@ class Grid:
             if row is None:
                 raise NotFound(f"investor {row_id} does not exist")
             return json.loads(_dumps(row.as_dict()))  # a copy the caller may keep
+
+    def list_counts(self) -> dict[str, int]:
+        """How many live investors are on each list."""
+        counts = {name: 0 for name in ct.LISTS}
+        list_col = next(c for c in self.column_lookup().values() if c.get("field") == "list")
+        for _, values in self.live_rows():
+            counts[values.get(list_col["id"]) or "main"] += 1
+        return counts
+
+    def evaluate_formula(self, source: Any, record: dict, row_id: str | None = None) -> tuple[Any, str]:
+        """A formula against a record, or against an investor's values overlaid by the record."""
+        columns = self.columns()
+        if row_id:
+            names = {c["id"]: c["name"] for c in columns}
+            row = self.get_row(row_id)
+            record = {**{names[k]: v for k, v in row["values"].items() if k in names}, **record}
+        return formula_columns.evaluate(source, record, (c["name"] for c in columns))
+
+    def snapshot(self, include_archived: bool = False) -> dict:
+        """The whole grid as plain data (the snapshot and export endpoints)."""
+        body, _ = self.grid_response("full", include_archived, False)
+        return json.loads(body)["data"]
 
     def rows_json(self, row_ids: list[str], shape: str) -> str:
         """Serialised rows (cached per row) joined into a JSON array, in the order given."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
-from .db import utc_now
-from .principal import Principal
+from ..db import utc_now
+from ..principal import Principal
 
 PRESENCE_TTL_SECONDS = 30
 MAX_WAIT_SECONDS = 55

@@ -8,10 +8,10 @@ import sqlite3
 import threading
 import time
 
-from . import audit
-from .db import Database, new_id, utc_now
-from .errors import Conflict, NotFound, Unauthorized
-from .principal import Principal
+from .. import audit
+from ..db import Database, new_id, utc_now
+from ..errors import Conflict, NotFound, Unauthorized
+from ..principal import Principal
 
 SCOPES = {
     "intake:match": "Look up existing investors by name or email (Matrix intake).",
@@ -68,13 +68,24 @@ def revoke_token(db: Database, actor: Principal, token_id: str) -> dict:
                                         (token_id,)).fetchone())
 
 
-class TokenAuthenticator:
-    """Resolves `X-API-Key` values, remembering when each token was last used (coarsely)."""
+class ServiceTokens:
+    """Service tokens as the HTTP layer calls them: list, mint, revoke, and resolve `X-API-Key`
+    values (remembering, coarsely, when each token was last used)."""
 
     def __init__(self, db: Database):
         self._db = db
         self._last_marked: dict[str, float] = {}
         self._lock = threading.Lock()
+
+    def list(self) -> list[dict]:
+        with self._db.read() as conn:
+            return list_tokens(conn)
+
+    def create(self, actor: Principal, name: str, scopes: list[str]) -> dict:
+        return create_token(self._db, actor, name, scopes)
+
+    def revoke(self, actor: Principal, token_id: str) -> dict:
+        return revoke_token(self._db, actor, token_id)
 
     def authenticate(self, conn: sqlite3.Connection, token: str, ip: str | None) -> Principal:
         row = conn.execute("SELECT id, name, scopes, revoked_at FROM service_tokens WHERE token_hash = ?",

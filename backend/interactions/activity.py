@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from .db import Database
+from ..db import Database
 
 
 def feed(db: Database, backups: list[dict], limit: int, offset: int) -> tuple[list[dict], int]:

@@ -8,8 +8,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from .errors import Conflict
-from .principal import Principal
+from ..errors import Conflict
+from ..principal import Principal
 
 FUNDS = (("Fund I", 2019, 40_000_000), ("Fund II", 2022, 120_000_000), ("Fund III", 2026, 200_000_000))
 INVESTORS = (

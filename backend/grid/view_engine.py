@@ -25,7 +25,7 @@ from functools import partial
 from operator import eq, ge, gt, itemgetter, le, lt
 from typing import Any, Callable
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 MAX_DEPTH = 6            # groups nest at most this deep (the top-level group is depth 1)
 MAX_CONDITIONS = 500     # per filter: keeps a hostile saved view from costing O(rows x huge)

@@ -1,0 +1,78 @@
+"""The shape of `backend/`: capabilities in packages with thin `routes.py` handlers, imports that
+point one way (server -> packages -> core helpers), and modules a newcomer can read."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+BACKEND = Path(__file__).resolve().parent.parent / "backend"
+CORE = {"audit", "config", "db", "errors", "mailer", "migrate", "periodic", "principal", "routing",
+        "validation", "version"}
+PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").exists()}
+# Which capability may use which: a dependency is a promise, so it is listed here on purpose.
+MAY_IMPORT = {"auth": set(), "interactions": set(), "grid": {"interactions"}, "backups": set()}
+
+
+def modules():
+    for path in BACKEND.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        yield path, ast.parse(path.read_text())
+
+
+def imported(path: Path, tree: ast.AST) -> set[str]:
+    """Top-level backend modules/packages a file imports (resolved from relative imports)."""
+    parts = path.relative_to(BACKEND).with_suffix("").parts
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                if node.module and node.module.startswith("backend."):
+                    found.add(node.module.split(".")[1])
+                continue
+            base = list(parts[:-1])[: len(parts) - node.level]
+            target = base + (node.module.split(".") if node.module else [])
+            if target:
+                found.add(target[0])
+            else:  # `from .. import audit, mailer`
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_capabilities_are_packages_and_the_server_assembles_their_routes():
+    assert {"auth", "grid", "backups", "interactions"} <= PACKAGES
+    for package in MAY_IMPORT:
+        assert (BACKEND / package / "routes.py").exists(), f"{package}/ has no routes.py"
+        assert ast.get_docstring(ast.parse((BACKEND / package / "__init__.py").read_text())), package
+    flat = {p.stem for p in BACKEND.glob("*.py")} - {"__init__", "server"}
+    assert flat <= CORE, f"modules outside packages that are not core helpers: {flat - CORE}"
+
+
+def test_imports_point_one_way():
+    for path, tree in modules():
+        rel = path.relative_to(BACKEND)
+        uses = imported(path, tree)
+        assert "server" not in uses or rel.name == "server.py", f"{rel} imports server.py"
+        if len(rel.parts) == 1 and rel.stem in CORE:
+            assert not uses & PACKAGES, f"core helper {rel} imports a capability: {uses & PACKAGES}"
+        elif len(rel.parts) > 1:
+            own = rel.parts[0]
+            others = (uses & PACKAGES) - {own}
+            assert others <= MAY_IMPORT.get(own, set()), f"{rel} imports {others - MAY_IMPORT.get(own, set())}"
+
+
+def test_handlers_never_open_connections():
+    for path in BACKEND.glob("*/routes.py"):
+        text = path.read_text()
+        for needle in ("db.read()", ".transaction()", ".exclusive()", "import sqlite3"):
+            assert needle not in text, f"{path.relative_to(BACKEND)} uses {needle}: call a service instead"
+
+
+def test_every_module_has_a_docstring_and_a_readable_size():
+    for path, tree in modules():
+        rel = path.relative_to(BACKEND)
+        assert ast.get_docstring(tree), f"{rel} needs a docstring saying its role"
+        lines = len(path.read_text().splitlines())
+        limit = 1000 if rel.name == "server.py" else 1200
+        if rel.name != "formula.py":  # the formula language is one grammar and its 84 functions
+            assert lines <= limit, f"{rel} has {lines} lines (limit {limit})"
