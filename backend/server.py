@@ -9,6 +9,7 @@ import gc
 import json
 import gzip
 import mimetypes
+import re
 import secrets
 import signal
 import socket
@@ -172,23 +173,45 @@ OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 # --- static files ------------------------------------------------------------------------------
 
 class StaticFiles:
-    """index.html (re-read when it changes, nonce injected per response) and immutable vendor
-    files cached in memory with their gzip form."""
+    """The app page, assembled from `frontend/index.html` (the shell) and the files that
+    `frontend/app/manifest.json` lists (styles into the one nonce'd <style>, JSX into the one
+    app-source block, in manifest order), re-assembled when any of them changes, with the CSP
+    nonce injected per response; and immutable vendor files cached in memory with their gzip form."""
+
+    STYLES_MARK = re.compile(rb"<!-- @app-styles[^>]*-->")
+    SCRIPTS_MARK = re.compile(rb"<!-- @app-scripts[^>]*-->")
 
     def __init__(self, root: Path):
         self.root = root
-        self._index: tuple[float, list[bytes]] | None = None
+        self._index: tuple[tuple, list[bytes]] | None = None
         self._files: dict[Path, tuple[bytes, str, bytes | None]] = {}
         self._lock = threading.Lock()
 
-    def index(self, nonce: str) -> bytes:
-        path = self.root / "index.html"
+    def _sources(self) -> tuple[tuple, dict]:
+        """(a stamp that changes when any source changes, {"styles": [paths], "scripts": [paths]})."""
+        shell, manifest = self.root / "index.html", self.root / "app" / "manifest.json"
         try:
-            mtime = path.stat().st_mtime
-        except FileNotFoundError:
-            raise NotFound("frontend/index.html is missing from this installation") from None
-        if self._index is None or self._index[0] != mtime:
-            self._index = (mtime, path.read_bytes().split(b"__CSP_NONCE__"))
+            listed = json.loads(manifest.read_bytes())
+            parts = {kind: [self.root / "app" / name for name in listed[kind]] for kind in ("styles", "scripts")}
+            stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size)
+                          for p in (shell, manifest, *parts["styles"], *parts["scripts"]))
+        except (OSError, ValueError, KeyError) as exc:
+            raise ServiceUnavailable(f"the app's files are incomplete on this installation ({exc})") from None
+        return stamp, parts
+
+    def assemble(self, parts: dict) -> bytes:
+        shell = (self.root / "index.html").read_bytes()
+        styles = b"".join(p.read_bytes() for p in parts["styles"])
+        scripts = b"".join(b"// ---- app/" + p.relative_to(self.root / "app").as_posix().encode() + b"\n"
+                           + p.read_bytes() for p in parts["scripts"])
+        shell = self.STYLES_MARK.sub(lambda _: b'<style nonce="__CSP_NONCE__">\n' + styles + b"</style>", shell, 1)
+        return self.SCRIPTS_MARK.sub(lambda _: b'<script type="text/x-venture-jsx" id="app-source">\n'
+                                     + scripts + b"</script>", shell, 1)
+
+    def index(self, nonce: str) -> bytes:
+        stamp, parts = self._sources()
+        if self._index is None or self._index[0] != stamp:
+            self._index = (stamp, self.assemble(parts).split(b"__CSP_NONCE__"))
         return nonce.encode().join(self._index[1])
 
     def file(self, kind: str, relative: str) -> tuple[bytes, str, bytes | None]:

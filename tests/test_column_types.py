@@ -84,6 +84,20 @@ def test_normalize_never_raises_anything_but_bad_request(kind, raw):
         pass
 
 
+def test_huge_integers_become_doubles_and_never_overflow_storage(server):
+    admin = server.client(server.admin_token)
+    fund = add_column(admin, unique("Fund"), "fund")
+    number = add_column(admin, unique("Count"), "number")
+    row = admin.post("/api/fundraising/rows", {"values": {"Name": unique("Huge")}}).data
+    for value in (2 ** 63, -(2 ** 70), 10 ** 30):
+        resp = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {fund["id"]: value, number["id"]: value}})
+        assert resp.status == 200, resp
+        assert resp.data["values"][fund["id"]] == float(value)
+    resp = admin.patch(f"/api/fundraising/rows/{row['id']}", {"values": {fund["id"]: 10 ** 400}})
+    assert resp.status == 400 and "too large" in resp.json["error"]
+    assert ct.parse_number(2 ** 53, col("number")) == 2 ** 53 and type(ct.parse_number(2 ** 53 + 1, col("number"))) is float
+
+
 @pytest.fixture(scope="module")
 def fuzz_target(server):
     admin = server.client(server.admin_token)

@@ -243,7 +243,8 @@ class Backups:
 
     def restore(self, backup_id: str, actor: Principal, after_swap) -> dict:
         """Take a pre-restore backup, then replace the live database with the backup in one step;
-        `after_swap(conn)` re-runs migrations and refreshes caches under the same lock."""
+        `after_swap(conn)` runs under the same lock (the app re-runs migrations there) and the caller
+        resets its in-memory caches once this returns."""
         with self._lock:
             path = self._checked(backup_id)
             safety = self._create("pre_restore", actor, note=f"before restoring {backup_id}")

@@ -22,6 +22,7 @@ NUMERIC = {"number", "currency", "percent", "fund"}
 LISTS = ("main", "follow_up", "graveyard", "longshot")
 CHOICE_COLORS = ("blue", "cyan", "teal", "green", "yellow", "orange", "red", "pink", "purple", "gray")
 MAX_TEXT = 100_000
+MAX_COLUMN_NAME = 120  # characters in a column name
 MAX_CONTACTS = 200
 
 _NUMBER_JUNK = re.compile(r"[\s,$€£¥]|USD|EUR|GBP", re.I)
@@ -123,7 +124,13 @@ def parse_number(raw: Any, column: dict, percent: bool = False) -> float | int |
         return None
     if isinstance(raw, bool):
         raise _fail(column, "expected a number, got true/false")
-    if isinstance(raw, (int, float)):
+    if isinstance(raw, int) and abs(raw) > 2 ** 53:
+        # Beyond 2**53 a JSON number is a double in every client (and SQLite's INTEGER stops at 2**63).
+        try:
+            value = float(raw)
+        except OverflowError:
+            raise _fail(column, "number is too large") from None
+    elif isinstance(raw, (int, float)):
         value = raw
     elif isinstance(raw, str):
         text = raw.strip()

@@ -31,7 +31,6 @@ from ..validation import EMAIL_RE
 
 MAX_ROWS = 100_000
 MAX_COLUMNS = 500
-MAX_COLUMN_NAME = 120  # as grid.add_column allows
 
 # --- reading --------------------------------------------------------------------------------------
 
@@ -535,8 +534,8 @@ def _resolve(table: CsvTable, guesses: list[ColumnGuess], live: list[dict], mapp
             if kind == "contacts" and contacts is not None:
                 raise BadRequest(f"mapping for '{header}': the grid already has a contacts column "
                                  f"('{contacts['name']}'); map to it instead", field="mapping", column=header)
-            if len(name) > MAX_COLUMN_NAME:
-                raise BadRequest(f"column name '{name[:40]}…' is longer than {MAX_COLUMN_NAME} characters; "
+            if len(name) > ct.MAX_COLUMN_NAME:
+                raise BadRequest(f"column name '{name[:40]}…' is longer than {ct.MAX_COLUMN_NAME} characters; "
                                  "map it to a shorter name or skip it", field="mapping", column=header)
             if options is None:
                 options = guess.options if kind == guess.inferred_type else {}

@@ -813,8 +813,8 @@ class Grid:
         if not isinstance(name, str) or not name.strip():
             raise BadRequest("column name must be a non-empty string", field="name")
         name = name.strip()
-        if len(name) > 120:
-            raise BadRequest("column name must be at most 120 characters", field="name")
+        if len(name) > ct.MAX_COLUMN_NAME:
+            raise BadRequest(f"column name must be at most {ct.MAX_COLUMN_NAME} characters", field="name")
         clash = conn.execute("SELECT id FROM grid_columns WHERE name = ? COLLATE NOCASE AND archived_at IS NULL"
                              " AND id IS NOT ?", (name, exclude)).fetchone()
         if clash:

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /*
- * jsdom render check for frontend/index.html (node 20, CommonJS).
+ * jsdom render check of the app page as a running server serves it (node 20, CommonJS): the
+ * shell frontend/index.html assembled with frontend/app/ by the server.
  *
- *   node tests/frontend/render_check.js [--verbose]
+ *   node tests/frontend/render_check.js http://127.0.0.1:PORT [--verbose]
  *
  * Static checks:
  *   - every <script src="/vendor/..." integrity="sha384-..."> and the loader's BABEL_SRC/BABEL_SRI
  *     constant match the sha384 of the vendored file on disk (and frontend/vendor/README.md);
- *   - every executable inline <script> and every <style> carries nonce="__CSP_NONCE__";
+ *   - every executable inline <script> and every <style> carries the response's CSP nonce (read
+ *     back as the placeholder __CSP_NONCE__ below), which the app source itself never contains;
  *   - no inline style="" or on*="" attributes in the static HTML; the JSX block is not text/babel,
  *     does not contain "</script" or the nonce placeholder.
  * Dynamic checks (the vendored React/ReactDOM/Babel are served from disk; fetch is stubbed):
@@ -27,7 +29,6 @@ const crypto = require('crypto');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FRONTEND = path.join(ROOT, 'frontend');
-const INDEX = path.join(FRONTEND, 'index.html');
 const ORIGIN = 'http://127.0.0.1:8790';
 const NONCE = 'cmVuZGVyLWNoZWNrLW5vbmNl';
 const BUDGET_MS = 20000;
@@ -50,7 +51,19 @@ const { JSDOM, VirtualConsole, requestInterceptor } = jsdom;
 const sri = buf => 'sha384-' + crypto.createHash('sha384').update(buf).digest('base64');
 
 /* ------------------------------------------------------------------ static checks */
-const rawHtml = fs.readFileSync(INDEX, 'utf8');
+// The page as served, with this response's nonce turned back into the placeholder the checks name.
+async function fetchPage() {
+  const base = process.argv.slice(2).find(a => /^https?:\/\//.test(a));
+  if (!base) fail('usage: node tests/frontend/render_check.js http://127.0.0.1:PORT (the page is checked as a running server serves it)');
+  const res = await fetch(base.replace(/\/$/, '') + '/');
+  if (res.status !== 200) fail('GET / answered ' + res.status);
+  const nonce = ((res.headers.get('content-security-policy') || '').match(/'nonce-([^']+)'/) || [])[1];
+  if (!nonce) fail('the served page carries no CSP nonce');
+  return (await res.text()).split(nonce).join('__CSP_NONCE__');
+}
+
+(async () => {
+const rawHtml = await fetchPage();
 const srcMatch = rawHtml.match(/<script\b([^>]*)\bid="app-source"[^>]*>([\s\S]*?)<\/script>/i);
 if (!srcMatch) fail('index.html has no <script id="app-source"> block');
 if (!/type="text\/x-venture-jsx"/.test(srcMatch[0].slice(0, 120))) fail('the app-source block must be type="text/x-venture-jsx" (never text/babel)');
@@ -307,4 +320,5 @@ async function main() {
   process.exit(0);
 }
 
-main().catch(e => fail(e && e.message ? e.message : String(e)));
+await main();
+})().catch(e => fail(e && e.message ? e.message : String(e)));

@@ -1,0 +1,50 @@
+/* Venture CRM: browser app shell.
+   Compiled in the browser by the loader below (Babel, preset "react") and cached in
+   localStorage under vcrm.jsx.<hash of this text>; a reload runs the cached JS without Babel.
+   Rules: no inline style attributes in static HTML, no eval, no dangerouslySetInnerHTML. */
+window.__vcrmStarted = true;
+
+const { useState, useEffect, useLayoutEffect, useRef, useCallback, useMemo, useContext, createContext, useId } = React;
+
+/* ========================================================================
+   Small helpers
+   ======================================================================== */
+const cx = (...parts) => parts.filter(Boolean).join(' ');
+
+function hashStr(s) {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return Math.abs(h);
+}
+
+function initials(name) {
+  const s = String(name || '?').replace(/[@].*$/, '').split(/[\s._-]+/).filter(w => /[\p{L}\p{N}]/u.test(w));
+  if (!s.length) return '?';
+  if (s.length === 1) return s[0].slice(0, 1);
+  return s[0][0] + s[1][0];
+}
+
+function plural(n, one, many) { return (typeof n === 'number' ? n.toLocaleString() : n) + ' ' + (n === 1 ? one : (many || one + 's')); }
+
+function genPassword(len = 20) {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+  const buf = new Uint32Array(len);
+  window.crypto.getRandomValues(buf);
+  let out = '';
+  for (let i = 0; i < len; i++) out += alphabet[buf[i] % alphabet.length];
+  return out.replace(/(.{5})(?!$)/g, '$1-');
+}
+
+const MIN_PASSWORD = 8;
+const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/;
+
+function validateAccount(f, { needEmail = true } = {}) {
+  const errs = {};
+  if (!f.username.trim()) errs.username = 'Choose a username.';
+  else if (!USERNAME_RE.test(f.username.trim())) errs.username = '2–64 characters: letters, digits, dot, dash or underscore.';
+  if (needEmail && !EMAIL_RE.test(f.email.trim())) errs.email = 'Enter a valid email address.';
+  if (f.password.length < MIN_PASSWORD) errs.password = 'Use at least ' + MIN_PASSWORD + ' characters.';
+  if (f.confirm !== undefined && f.confirm !== f.password) errs.confirm = "Passwords don't match.";
+  return errs;
+}
