@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from conftest import PASSWORD
+from helpers import PASSWORD
 
 
 def test_audit_is_append_only_in_the_database(server, admin):

@@ -6,7 +6,7 @@ import time
 
 import jwt
 
-from conftest import PASSWORD, make_user, sign_in
+from helpers import PASSWORD, make_user, sign_in
 
 
 def test_first_user_bootstrap_then_register_disables_itself(start_server):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from test_grid import add_column, columns_by_name, unique
+from helpers import add_column, columns_by_name, unique
 
 
 def list_of(admin, row_id) -> str:

@@ -16,13 +16,7 @@ import pytest
 from backend.backups.store import Backups
 from backend.db import Database, connect
 from backend.migrate import apply_migrations, discover
-from conftest import ROOT
-
-
-@pytest.fixture
-def box(start_server):
-    srv = start_server()
-    return srv, srv.bootstrap()
+from helpers import ROOT
 
 
 def names(client):
@@ -31,8 +25,8 @@ def names(client):
     return sorted(r["values"][name] for r in grid["rows"])
 
 
-def test_backup_verify_preview_restore(box):
-    srv, admin = box
+def test_backup_verify_preview_restore(fresh_server):
+    srv, admin = fresh_server
     for n in ("Alpha", "Beta"):
         admin.post("/api/fundraising/rows", {"values": {"Name": n}})
     resp = admin.post("/api/fundraising/backup")
@@ -65,8 +59,8 @@ def test_backup_verify_preview_restore(box):
     assert undo.status == 200 and names(admin) == ["Alpha", "Beta", "Gamma"]
 
 
-def test_corrupted_backup_fails_verify_and_is_not_restored(box):
-    srv, admin = box
+def test_corrupted_backup_fails_verify_and_is_not_restored(fresh_server):
+    srv, admin = fresh_server
     backup = admin.post("/api/fundraising/backup").data
     path = srv.data_dir / "backups" / f"{backup['id']}.db"
     data = bytearray(path.read_bytes())
@@ -80,8 +74,8 @@ def test_corrupted_backup_fails_verify_and_is_not_restored(box):
     assert admin.post("/api/fundraising/restore", {"id": "../crm"}).status == 404
 
 
-def test_backup_during_writes_restores_consistently(box):
-    srv, admin = box
+def test_backup_during_writes_restores_consistently(fresh_server):
+    srv, admin = fresh_server
     stop = threading.Event()
 
     def writer():
@@ -136,8 +130,8 @@ def old_schema_backup(tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_upload_and_restore_older_schema_migrates(box, tmp_path):
-    srv, admin = box
+def test_upload_and_restore_older_schema_migrates(fresh_server, tmp_path):
+    srv, admin = fresh_server
     data = old_schema_backup(tmp_path)
     up = admin.request("POST", "/api/fundraising/backups/upload", raw=data,
                        headers={"Content-Type": "application/octet-stream"})
@@ -155,8 +149,8 @@ def test_upload_and_restore_older_schema_migrates(box, tmp_path):
     assert "Name" in columns  # the restored grid was seeded like a new one
 
 
-def test_upload_rejects_what_is_not_a_backup(box):
-    srv, admin = box
+def test_upload_rejects_what_is_not_a_backup(fresh_server):
+    srv, admin = fresh_server
     before = len(admin.get("/api/fundraising/backups").data)
     for data in (b"hello world", b"SQLite format 3\x00" + b"\x00" * 100):
         resp = admin.request("POST", "/api/fundraising/backups/upload", raw=data,
@@ -165,8 +159,8 @@ def test_upload_rejects_what_is_not_a_backup(box):
     assert len(admin.get("/api/fundraising/backups").data) == before
 
 
-def test_download_is_admin_only_and_a_real_database(box):
-    srv, admin = box
+def test_download_is_admin_only_and_a_real_database(fresh_server):
+    srv, admin = fresh_server
     backup = admin.post("/api/fundraising/backup").data
     resp = admin.get(f"/api/fundraising/backups/{backup['id']}/download")
     assert resp.status == 200 and resp.body.startswith(b"SQLite format 3\x00")
@@ -204,8 +198,8 @@ def test_policy_schedule_and_prune(tmp_path):
     db.close()
 
 
-def test_policy_over_http(box):
-    srv, admin = box
+def test_policy_over_http(fresh_server):
+    srv, admin = fresh_server
     assert admin.get("/api/fundraising/backup-policy").data["enabled"] is True
     changed = admin.patch("/api/fundraising/backup-policy", {"hour": 23, "keep_daily": 3})
     assert changed.status == 200 and changed.data["hour"] == 23
@@ -221,8 +215,8 @@ def test_missed_nightly_backup_is_taken_at_start(start_server):
     assert [m["kind"] for m in manifests] == ["auto"]
 
 
-def test_restore_test_command(box):
-    srv, admin = box
+def test_restore_test_command(fresh_server):
+    srv, admin = fresh_server
     admin.post("/api/fundraising/rows", {"values": {"Name": "Kept"}})
     admin.post("/api/fundraising/backup")
     proc = subprocess.run([sys.executable, "-m", "backend.backups", "restore-test", "--data-dir", str(srv.data_dir)],
@@ -231,8 +225,8 @@ def test_restore_test_command(box):
     assert ": ok;" in proc.stdout and "investors" in proc.stdout
 
 
-def test_reset_all_data_takes_a_backup_and_archives(box):
-    srv, admin = box
+def test_reset_all_data_takes_a_backup_and_archives(fresh_server):
+    srv, admin = fresh_server
     row = admin.post("/api/fundraising/rows", {"values": {"Name": "Doomed"}}).data
     admin.post("/api/fundraising/columns", {"name": "Extra", "type": "text"})
     assert admin.post("/api/admin/reset-all-data", {"confirm": "yes"}).status == 400

@@ -6,7 +6,7 @@ import time
 
 from backend.grid.collab import ChangeSignal, Presence
 from backend.principal import Principal
-from conftest import make_user, sign_in
+from helpers import make_user, sign_in
 
 
 def test_change_signal_wakes_waiters():

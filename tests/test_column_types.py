@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend.grid import column_types as ct
 from backend.errors import BadRequest
-from test_grid import add_column, unique
+from helpers import add_column, unique
 
 
 def col(kind, **options):

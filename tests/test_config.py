@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from backend.config import ConfigError, load_settings
-from conftest import ROOT, base_env, free_port, launch
+from helpers import ROOT, base_env, free_port, launch
 
 
 def test_defaults(tmp_path):

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from backend.db import Database, utc_now
-from conftest import kill_during_writes, launch
+from helpers import kill_during_writes, launch
 
 
 def test_transaction_commits_or_rolls_back_whole(tmp_path):

@@ -7,13 +7,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from test_grid import add_column, columns_by_name, unique
+from helpers import add_column, columns_by_name, unique
 
 
 @pytest.fixture
-def funds(start_server):
-    srv = start_server()
-    admin = srv.bootstrap()
+def funds(fresh_server):
+    srv, admin = fresh_server
     a = add_column(admin, "Fund I", "fund")
     b = add_column(admin, "Fund II", "fund")
     rows = [admin.post("/api/fundraising/rows", {"values": {"Name": name, "Fund I": x, "Fund II": y}}).data

@@ -3,7 +3,7 @@ sentences, a rule built with the FilterBuilder, a manual run, the run log, enabl
 delete, with zero CSP violations and zero console errors (tests/frontend/browser_automations.js)."""
 from __future__ import annotations
 
-from conftest import run_browser_script
+from helpers import run_browser_script
 
 
 def test_automations_page_in_chromium(start_server):

@@ -2,7 +2,7 @@
 compile cache, sign-out — with zero CSP violations and zero console errors."""
 from __future__ import annotations
 
-from conftest import run_browser_script
+from helpers import run_browser_script
 
 
 def test_auth_flow_in_chromium(start_server):

@@ -5,7 +5,7 @@ log's filters, with zero CSP violations and zero console errors (tests/frontend/
 reads the fixture ../shared/fixtures/airtable_investors.csv)."""
 from __future__ import annotations
 
-from conftest import run_browser_script
+from helpers import run_browser_script
 
 
 def test_data_pages_in_chromium(start_server):

@@ -4,7 +4,7 @@ conflict between two users, the side panel and the formula editor, at desktop an
 with zero CSP violations and zero console errors (tests/frontend/browser_grid.js)."""
 from __future__ import annotations
 
-from conftest import run_browser_script
+from helpers import run_browser_script
 
 
 def test_grid_in_chromium(start_server):

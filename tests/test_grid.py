@@ -10,21 +10,7 @@ import uuid
 
 import pytest
 
-from conftest import kill_during_writes, launch, make_user, sign_in
-
-
-def columns_by_name(client) -> dict:
-    return {c["name"]: c for c in client.get("/api/fundraising/columns").data}
-
-
-def add_column(client, name, kind, options=None, **extra):
-    resp = client.post("/api/fundraising/columns", {"name": name, "type": kind, "options": options or {}, **extra})
-    assert resp.status == 201, resp
-    return resp.data
-
-
-def unique(prefix="Col"):
-    return f"{prefix} {uuid.uuid4().hex[:8]}"
+from helpers import add_column, columns_by_name, kill_during_writes, launch, make_user, sign_in, unique
 
 
 def test_fresh_grid_has_default_columns(start_server):

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-import pytest
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "airtable_investors.csv"
 EXPECTED = json.loads(FIXTURE.with_name("airtable_investors.csv.expected.json").read_text())
@@ -27,14 +26,8 @@ def grid_by_name(client) -> dict:
     return {r["values"][name_col]: {names[k]: v for k, v in r["values"].items()} for r in grid["rows"]}
 
 
-@pytest.fixture
-def fresh(start_server):
-    srv = start_server()
-    return srv, srv.bootstrap()
-
-
-def test_airtable_fixture_imports_exactly_and_reimport_changes_nothing(fresh):
-    srv, admin = fresh
+def test_airtable_fixture_imports_exactly_and_reimport_changes_nothing(fresh_server):
+    srv, admin = fresh_server
     data = FIXTURE.read_bytes()
     preview = post_csv(admin, "/api/fundraising/import/preview", data)
     assert preview.status == 200, preview
@@ -66,8 +59,8 @@ def test_airtable_fixture_imports_exactly_and_reimport_changes_nothing(fresh):
     assert admin.get("/api/audit-log?limit=1").json["total"] - audit_before <= 1
 
 
-def test_import_is_all_or_nothing(fresh):
-    srv, admin = fresh
+def test_import_is_all_or_nothing(fresh_server):
+    srv, admin = fresh_server
     bad = b"Name,Ticket\r\nAcme,\"$1,000\"\r\nBirch,1.5M\r\nCedar,$500\r\n"
     resp = post_csv(admin, "/api/fundraising/import", bad, mapping={"Ticket": {"to": "Ticket", "type": "currency"}})
     assert resp.status == 422 and resp.json["code"] == "import_errors"
@@ -77,14 +70,14 @@ def test_import_is_all_or_nothing(fresh):
     assert "Ticket" not in {c["name"] for c in admin.get("/api/fundraising/columns").data}
 
 
-def test_broken_quoting_names_the_line(fresh):
-    srv, admin = fresh
+def test_broken_quoting_names_the_line(fresh_server):
+    srv, admin = fresh_server
     resp = post_csv(admin, "/api/fundraising/import/preview", b'Name,Notes\nAcme,"ok"\nBirch,"never closed\nCedar,x\n')
     assert resp.status == 400 and "line 3" in resp.json["error"]
 
 
-def test_upsert_by_normalised_key_with_mapping(fresh):
-    srv, admin = fresh
+def test_upsert_by_normalised_key_with_mapping(fresh_server):
+    srv, admin = fresh_server
     admin.post("/api/fundraising/rows", {"values": {"Name": "Acme Capital, LLC", "Status": "Meeting"}})
     data = b"Company,Stage,Internal\nacme capital llc,Committed,skip me\nNew Fund,Contacted,x\n"
     mapping = {"Company": {"to": "Name"}, "Stage": {"to": "Status"}, "Internal": {"skip": True}}
@@ -110,8 +103,8 @@ def test_wrong_content_type_and_size(start_server):
     assert admin.request("POST", "/api/fundraising/import", raw=b"", headers=CSV_HEADERS).status == 400
 
 
-def test_export_view_as_csv_safe_and_round_trips(fresh, start_server):
-    srv, admin = fresh
+def test_export_view_as_csv_safe_and_round_trips(fresh_server, start_server):
+    srv, admin = fresh_server
     ticket = admin.post("/api/fundraising/columns", {"name": "Ticket", "type": "currency"}).data
     tags = admin.post("/api/fundraising/columns", {"name": "Tags", "type": "multi_select"}).data
     for name, status, amount, tag in (("Zeta", "Meeting", 500, ["A"]), ("Alpha", "Committed", -5000, ["A", "B"]),

@@ -8,7 +8,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import PASSWORD, free_port
+from helpers import PASSWORD, free_port
 
 
 def token_of(invite: dict) -> str:

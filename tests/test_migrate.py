@@ -9,7 +9,7 @@ import pytest
 
 from backend.db import connect
 from backend.migrate import MigrationError, apply_migrations, discover, pending
-from conftest import ROOT, base_env, free_port, launch
+from helpers import ROOT, base_env, free_port, launch
 
 
 def write(directory, name, sql):

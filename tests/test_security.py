@@ -7,7 +7,7 @@ import pytest
 
 from backend.errors import TooManyRequests
 from backend.auth.security import LoginBackoff, RateLimiter, client_ip
-from conftest import PASSWORD, make_user
+from helpers import PASSWORD, make_user
 
 
 class Clock:

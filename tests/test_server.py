@@ -16,7 +16,7 @@ from backend.auth import service_tokens
 from backend.errors import Forbidden, Unauthorized
 from backend.principal import Principal
 from backend.validation import MAX_JSON_DEPTH
-from conftest import launch
+from helpers import launch
 
 # Every public route, named on purpose: adding one means updating this list consciously.
 PUBLIC_ROUTES = {

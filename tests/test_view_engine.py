@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import subprocess
 import time
 
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend.grid import view_engine as ve
 from backend.errors import BadRequest
+from helpers import ROOT, require_node
 from backend.grid.view_engine import (OPERATORS, TYPE_KINDS, column_kind, compile_filter, normalize_filter,
                                  normalize_sort, select, sort_rows)
 
@@ -236,6 +238,26 @@ def matches(cid, operator, value, cell) -> bool:
 def test_operator_table(case):
     cid, operator, value, cell, expected = case
     assert matches(cid, operator, value, cell) is expected
+
+
+def test_the_browser_engine_answers_the_same_table(tmp_path):
+    """frontend/app/shared/view_engine.jsx on the same cases, given what the server gives the
+    browser: canonical filters and columns with their kind."""
+    node = require_node()
+    columns = {cid: {**c, "kind": column_kind(c)} for cid, c in COLUMNS.items()}
+    cases = [{"group": normalize_filter(_one(cid, op, value), COLUMNS), "column_id": cid,
+              "cell": None if cell is MISSING else {"$nan": True} if cell != cell else cell,  # JSON has no NaN
+              "missing": cell is MISSING}
+             for cid, op, value, cell, _ in CASES]
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps({"columns": columns, "today": TODAY.isoformat(), "cases": cases}, allow_nan=False))
+    proc = subprocess.run([node, "tests/frontend/view_engine_parity.js", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    answers = json.loads(proc.stdout)
+    assert len(answers) == len(CASES) >= 390
+    differ = [(_case_id(case), answer) for case, answer in zip(CASES, answers) if answer is not case[4]]
+    assert not differ, f"{len(differ)} of {len(CASES)} cases differ in the browser engine: {differ[:20]}"
 
 
 def test_table_covers_every_operator_of_every_kind_both_ways():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import uuid
 
-from conftest import make_user, sign_in
-from test_grid import add_column, columns_by_name, unique
+from helpers import make_user, sign_in
+from helpers import add_column, columns_by_name, unique
 
 
 def seed(admin, tag):

@@ -8,28 +8,14 @@
  *   node tests/frontend/browser_auth.js http://127.0.0.1:PORT OUT_DIR
  */
 'use strict';
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [base, outDir] = process.argv.slice(2);
-if (!base || !outDir) { console.error('usage: browser_auth.js BASE_URL OUT_DIR'); process.exit(2); }
-fs.mkdirSync(outDir, { recursive: true });
-const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
-const PASSWORD = 'correct horse battery';
-const problems = [];
-const step = (msg) => console.log('browser_auth: ' + msg);
+const harness = require('./harness');
+const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
+const { base, problems, step, watch: watchPage, shot, run } = harness.open('browser_auth');
+const watch = (page, who) => watchPage(page, who);
 
-function watch(page, who) {
-  page.on('console', m => { if (m.type() === 'error') problems.push(`${who} console error: ${m.text()}`); });
-  page.on('pageerror', e => problems.push(`${who} page error: ${e.message}`));
-  page.on('requestfailed', r => problems.push(`${who} request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
-}
-
-async function shot(page, name) { await page.screenshot({ path: path.join(outDir, name + '.png') }); }
-
-(async () => {
+run(async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
   try {
     const admin = await browser.newContext({ viewport: { width: 1440, height: 900 } });
@@ -106,9 +92,4 @@ async function shot(page, name) { await page.screenshot({ path: path.join(outDir
   } finally {
     await browser.close();
   }
-  if (problems.length) {
-    console.error('browser_auth: FAIL\n  ' + problems.join('\n  '));
-    process.exit(1);
-  }
-  console.log('browser_auth: PASS');
-})().catch(e => { console.error('browser_auth: FAIL ' + (e && e.stack || e)); if (problems.length) console.error('  ' + problems.join('\n  ')); process.exit(1); });
+});

@@ -12,39 +12,21 @@
  *   node tests/frontend/browser_automations.js http://127.0.0.1:PORT OUT_DIR
  */
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [base, outDir] = process.argv.slice(2);
-if (!base || !outDir) { console.error('usage: browser_automations.js BASE_URL OUT_DIR'); process.exit(2); }
-fs.mkdirSync(outDir, { recursive: true });
-const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
-const PASSWORD = 'correct horse battery';
+const harness = require('./harness');
+const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
+const { base, problems, step, watch: watchPage, shot, expect, run } = harness.open('browser_automations', { shotDelay: 250 });
+const watch = (page, who) => watchPage(page, who);
 const QUIET = 'Quiet Harbor Capital';
 const MEETING = 'Meridian Family Office';
 const RULE = 'Meetings go to Longshot';
-const problems = [];
-const step = (msg) => console.log('browser_automations: ' + msg);
-
-function watch(page, who) {
-  page.on('console', m => { if (m.type() === 'error') problems.push(`${who} console error: ${m.text()}`); });
-  page.on('pageerror', e => problems.push(`${who} page error: ${e.message}`));
-  page.on('requestfailed', r => problems.push(`${who} request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
-}
-
-async function shot(page, name, opts) {
-  await page.waitForTimeout(250); // let the modal and toast entrance animations finish
-  await page.screenshot({ path: path.join(outDir, name + '.png'), ...(opts || {}) });
-}
-
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
 
 async function textOf(locator) { return (await locator.innerText()).replace(/\s+/g, ' ').trim(); }
 
 function daysAgo(n) { return new Date(Date.now() - n * 86400e3).toISOString().slice(0, 10); }
 
-(async () => {
+run(async () => {
   const t0 = Date.now();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
   try {
@@ -195,9 +177,4 @@ function daysAgo(n) { return new Date(Date.now() - n * 86400e3).toISOString().sl
   } finally {
     await browser.close();
   }
-  if (problems.length) {
-    console.error('browser_automations: FAIL\n  ' + problems.join('\n  '));
-    process.exit(1);
-  }
-  console.log('browser_automations: PASS');
-})().catch(e => { console.error('browser_automations: FAIL ' + (e && e.stack || e)); if (problems.length) console.error('  ' + problems.join('\n  ')); process.exit(1); });
+});

@@ -19,31 +19,18 @@ const fs = require('fs');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [base, outDir, csvArg] = process.argv.slice(2);
-if (!base || !outDir) { console.error('usage: browser_data.js BASE_URL OUT_DIR [CSV]'); process.exit(2); }
-const CSV = csvArg || path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'airtable_investors.csv');
-fs.mkdirSync(outDir, { recursive: true });
-const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
-const PASSWORD = 'correct horse battery';
+const harness = require('./harness');
+const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
+const { base, outDir, args, problems, step, watch: watchPage, shot, expect, run } =
+  harness.open('browser_data', { usage: 'BASE_URL OUT_DIR [CSV]', shotDelay: 250 });
+const CSV = args[0] || path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'airtable_investors.csv');
 const LATE = 'Post-Backup Partners';
-const problems = [];
 const allowed = { reloading: false };
-const step = msg => console.log('browser_data: ' + msg);
+// The reload after a restore cancels whatever read was in flight, and changing the mapping aborts
+// the preview it supersedes: those are the test, not faults.
+const watch = (page, who) => watchPage(page, who, (kind, text, r) => kind === 'request' && /ERR_ABORTED/.test(text)
+  && ((allowed.reloading && r.method() === 'GET') || /\/import\/preview/.test(r.url())));
 
-function watch(page, who) {
-  page.on('console', m => { if (m.type() === 'error') problems.push(`${who} console error: ${m.text()}`); });
-  page.on('pageerror', e => problems.push(`${who} page error: ${e.message}`));
-  page.on('requestfailed', r => {
-    const err = r.failure() && r.failure().errorText;
-    // The reload after a restore cancels whatever read was in flight: that is the reload, not a fault.
-    if (allowed.reloading && /ERR_ABORTED/.test(err || '') && r.method() === 'GET') return;
-    // Changing the mapping aborts the preview it supersedes.
-    if (/ERR_ABORTED/.test(err || '') && /\/import\/preview/.test(r.url())) return;
-    problems.push(`${who} request failed: ${r.url()} ${err}`);
-  });
-}
-
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
 const squash = s => String(s || '').replace(/\s+/g, ' ').trim();
 async function textOf(locator) { return squash(await locator.innerText()); }
 // The import summary as {rows, new, updated, unchanged, 'new columns', encoding}.
@@ -52,10 +39,6 @@ async function summaryOf(page) {
   const out = { text: segs.join(' · ') };
   segs.forEach(s => { const m = /^([\d,]+) (.+)$/.exec(s); if (m) out[m[2].replace(/^(row|new column|problem)s?$/, '$1s')] = Number(m[1].replace(/,/g, '')); else out.encoding = s; });
   return out;
-}
-async function shot(page, name) {
-  await page.waitForTimeout(250); // entrance animations
-  await page.screenshot({ path: path.join(outDir, name + '.png') });
 }
 async function dismissToasts(page) {
   while (await page.locator('.toast .icon-btn').count()) await page.locator('.toast .icon-btn').first().click({ timeout: 1000 }).catch(() => {});
@@ -68,7 +51,7 @@ async function at1280(page, name, fn) {
   await page.setViewportSize({ width: 1440, height: 900 });
 }
 
-(async () => {
+run(async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
   try {
     const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
@@ -296,13 +279,7 @@ async function at1280(page, name, fn) {
     await page.waitForFunction(n => document.querySelectorAll('.aud-table tbody tr').length >= n, Math.min(before, 50));
     step('audit log: action filter shows only ' + actions.length + ' import.completed rows; clearing brings back the rest');
 
-    expect(problems.length === 0, 'problems:\n  ' + problems.join('\n  '));
-    console.log('browser_data: PASS');
   } finally {
     await browser.close();
   }
-})().catch(err => {
-  console.error('browser_data: FAIL: ' + (err && err.stack || err));
-  if (problems.length) console.error('also:\n  ' + problems.join('\n  '));
-  process.exit(1);
 });

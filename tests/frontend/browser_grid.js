@@ -15,41 +15,23 @@
  *   node tests/frontend/browser_grid.js http://127.0.0.1:PORT OUT_DIR
  */
 'use strict';
-const fs = require('fs');
-const path = require('path');
 const { chromium } = require('playwright-core');
 
-const [base, outDir] = process.argv.slice(2);
-if (!base || !outDir) { console.error('usage: browser_grid.js BASE_URL OUT_DIR'); process.exit(2); }
-fs.mkdirSync(outDir, { recursive: true });
-const { CHROMIUM_ARGS: ARGS, createFirstAdmin } = require('./harness');
-const PASSWORD = 'correct horse battery';
-const problems = [];
+const harness = require('./harness');
+const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
+const { base, problems, step, watch: watchPage, shot, expect, run } = harness.open('browser_grid', { shotPrefix: 'grid-', shotDelay: 220 });
 const allowed = { conflict409: 0, reloading: false };
-const step = msg => console.log('browser_grid: ' + msg);
 const t0 = Date.now();
+// The conflict step provokes exactly one 409 on purpose (Chromium logs it as a failed load); a reload
+// cancels the long-poll and any read or heartbeat in flight: those are the test, not faults.
+const watch = (page, who) => watchPage(page, who, (kind, text, r) => {
+  if (kind === 'console') {
+    if (/status of 409/.test(text) && allowed.conflict409 > 0) { allowed.conflict409--; return true; }
+    return false;
+  }
+  return allowed.reloading && /ERR_ABORTED/.test(text) && /\/api\//.test(r.url()) && (r.method() === 'GET' || /heartbeat/.test(r.url()));
+});
 
-function watch(page, who) {
-  page.on('console', m => {
-    if (m.type() !== 'error') return;
-    // The conflict step provokes exactly one 409 on purpose; Chromium logs it as a failed load.
-    if (/status of 409/.test(m.text()) && allowed.conflict409 > 0) { allowed.conflict409--; return; }
-    problems.push(`${who} console error: ${m.text()}`);
-  });
-  page.on('pageerror', e => problems.push(`${who} page error: ${e.message}`));
-  page.on('requestfailed', r => {
-    const err = r.failure() && r.failure().errorText;
-    // A reload cancels the long-poll (and any read or heartbeat in flight): that is the reload, not a fault.
-    if (allowed.reloading && /ERR_ABORTED/.test(err || '') && /\/api\//.test(r.url()) && (r.method() === 'GET' || /heartbeat/.test(r.url()))) return;
-    problems.push(`${who} request failed: ${r.url()} ${err}`);
-  });
-}
-
-function expect(cond, msg) { if (!cond) throw new Error(msg); }
-async function shot(page, name) {
-  await page.waitForTimeout(220); // entrance animations
-  await page.screenshot({ path: path.join(outDir, 'grid-' + name + '.png') });
-}
 const squash = s => String(s || '').replace(/\s+/g, ' ').trim();
 
 async function newContext(browser, opts) {
@@ -146,7 +128,7 @@ async function typeName(page, r, name) {
   await waitCell(page, r, 0, name);
 }
 
-(async () => {
+run(async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
   try {
     /* ---------------- admin: setup, first run ---------------- */
@@ -458,9 +440,5 @@ async function typeName(page, r, name) {
   } finally {
     await browser.close();
   }
-  if (problems.length) {
-    console.error('browser_grid: FAIL\n  ' + problems.join('\n  '));
-    process.exit(1);
-  }
-  console.log('browser_grid: PASS in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s');
-})().catch(e => { console.error('browser_grid: FAIL ' + (e && e.stack || e)); if (problems.length) console.error('  ' + problems.join('\n  ')); process.exit(1); });
+  return 'in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s';
+});

@@ -1,0 +1,95 @@
+"""Grid reads during a big import: do readers wait behind the write?
+
+A fresh server, one investor to read, then a 50,000-row Airtable-style CSV imported in one request
+while readers keep asking for that investor, the list counts and the whole compact grid. Prints
+the import's duration and, per read, how many ran during it and their p50/p95/max wall time.
+Target (issue 11): the slowest grid read during the import < 100 ms.
+
+    ./start.sh bench cache_bench [--rows 50000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grid_bench import Api, free_port, pct, start, stop  # noqa: E402
+from import_bench import make_csv  # noqa: E402
+
+TARGET_MS = 100.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=50_000)
+    args = parser.parse_args()
+    data = make_csv(args.rows)
+    with tempfile.TemporaryDirectory(prefix="vcrm-cache-bench-") as tmp:
+        port = free_port()
+        proc = start(tmp, port)
+        try:
+            status, body, *_ = Api(port).call("POST", "/api/auth/register", {
+                "username": "bench", "email": "bench@fund.example", "password": "bench password 1"})
+            token = json.loads(body)["token"]
+            api = Api(port, token)
+            status, body, *_ = api.call("POST", "/api/fundraising/rows", {"values": {"Name": "Reader Target LP"}})
+            row_id = json.loads(body)["data"]["id"]
+            reads = {"GET one investor": f"/api/fundraising/rows/{row_id}", "GET list counts": "/api/fundraising/lists",
+                     "GET whole grid (compact)": "/api/fundraising/grid?shape=compact"}
+            for path in reads.values():  # warm: the first serialisation is not what is measured
+                api.call("GET", path)
+            times: dict[str, list[float]] = {name: [] for name in reads}
+            done = threading.Event()
+            outcome: dict = {}
+
+            def run_import():
+                importer = Api(port, token)
+                t0 = time.perf_counter()
+                status, body = _post_csv(importer, data)
+                outcome.update(status=status, seconds=time.perf_counter() - t0, body=body[:300])
+                done.set()
+
+            thread = threading.Thread(target=run_import)
+            thread.start()
+            time.sleep(0.05)
+            while not done.is_set():
+                for name, path in reads.items():
+                    if done.is_set():
+                        break
+                    status, _, _, wall, _ = api.call("GET", path)
+                    if not done.is_set():
+                        times[name].append(wall * 1000)
+            thread.join()
+        finally:
+            stop(proc)
+    print(f"cache_bench: {args.rows:,}-row import answered {outcome['status']} in {outcome['seconds']:.2f} s")
+    slowest = 0.0
+    for name, values in times.items():
+        if values:
+            slowest = max(slowest, max(values))
+            print(f"  {name:26} {len(values):5} reads during it: p50 {pct(values, 50):8.1f} ms · "
+                  f"p95 {pct(values, 95):8.1f} ms · max {max(values):8.1f} ms")
+        else:
+            print(f"  {name:26}     0 reads during it")
+    missed = slowest >= TARGET_MS
+    print(f"cache_bench: slowest grid read during the import {slowest:.1f} ms (target < {TARGET_MS:.0f} ms)"
+          + (" MISSED" if missed else ""))
+    return 1 if missed else 0
+
+
+def _post_csv(api: Api, data: bytes):
+    """POST the CSV body as bytes (Api.call sends JSON)."""
+    hdrs = {"Authorization": f"Bearer {api.token}", "Content-Type": "text/csv"}
+    api.conn.request("POST", "/api/fundraising/import", data, hdrs)
+    resp = api.conn.getresponse()
+    body = resp.read()
+    return resp.status, body
+
+
+if __name__ == "__main__":
+    sys.exit(main())
