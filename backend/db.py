@@ -58,6 +58,16 @@ class Database:
         # Re-entrant so a restore, which holds it for the swap, can still write its own audit entry.
         self._write_lock = threading.RLock()
         self._closed = False
+        self._resets: list = []
+
+    def on_reset(self, reset) -> None:
+        """Register an in-memory mirror of this database (a cache): `reset()` is called, in
+        registration order, whenever the file's contents were replaced (start-up, restore)."""
+        self._resets.append(reset)
+
+    def reset_caches(self) -> None:
+        for reset in self._resets:
+            reset()
 
     def _acquire(self) -> sqlite3.Connection:
         try:

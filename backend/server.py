@@ -79,9 +79,9 @@ class App:
         self.backup_scheduler: backups.Scheduler | None = None
 
     def _settle(self) -> None:
-        """Bring in-memory state in line with the database (after start or a restore)."""
-        self.grid.cache.invalidate()
-        self.automations.invalidate()
+        """Bring in-memory state in line with the database (after start or a restore): every cache
+        registered with `db.on_reset` is reset, then a new grid is seeded and the feed re-based."""
+        self.db.reset_caches()
         setup = system("setup")
         if self.grid.seed_defaults(setup):
             self.automations.seed_defaults(setup, self.grid.columns())

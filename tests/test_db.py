@@ -144,3 +144,25 @@ def test_the_deadline_bounds_each_read_not_the_time_between_reads(tmp_path):
             assert conn.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)"
                                 " SELECT count(*) FROM n").fetchone()[0] == 100000
     db.close()
+
+
+def test_every_registered_cache_is_reset_in_order(tmp_path):
+    db = Database(tmp_path / "x.db")
+    calls = []
+    db.on_reset(lambda: calls.append("grid"))
+    db.on_reset(lambda: calls.append("rules"))
+    db.reset_caches()
+    db.reset_caches()
+    assert calls == ["grid", "rules", "grid", "rules"]
+    db.close()
+
+
+def test_the_grid_and_the_rules_register_their_caches(tmp_path):
+    from backend.grid.automations import Automations
+    from backend.grid.store import Grid
+    db = Database(tmp_path / "x.db")
+    grid, rules = Grid(db), Automations(db)
+    grid.cache.seq, rules._compiled = 7, (1, "x", [])
+    db.reset_caches()
+    assert grid.cache.seq == -1 and rules._compiled is None
+    db.close()

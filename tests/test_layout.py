@@ -76,3 +76,18 @@ def test_every_module_has_a_docstring_and_a_readable_size():
         limit = 1000 if rel.name == "server.py" else 1200
         if rel.name != "formula.py":  # the formula language is one grammar and its 84 functions
             assert lines <= limit, f"{rel} has {lines} lines (limit {limit})"
+
+
+def test_grid_tables_are_written_only_through_the_grid_store():
+    """The grid cache is kept in step inside `Grid._write`; a write anywhere else would leave it
+    stale, so there is no anywhere else: one transaction site, in grid/store.py."""
+    import re
+    tables = r"(investors|cell_values|commitments|contacts|grid_columns|grid_changes|list_memberships)\b"
+    writes = re.compile(rf"(INSERT INTO|UPDATE|DELETE FROM)\s+{tables}", re.I)
+    for path, _ in modules():
+        rel = path.relative_to(BACKEND).as_posix()
+        if rel in ("grid/store.py",) or rel.startswith("migrations/"):
+            continue
+        assert not writes.search(path.read_text()), f"{rel} writes a grid table; go through Grid.write"
+    store = (BACKEND / "grid" / "store.py").read_text()
+    assert store.count("self.db.transaction()") == 1, "grid/store.py must write only inside Grid._write"

@@ -53,6 +53,7 @@ class Automations:
 
     def __init__(self, db: Database):
         self.db = db
+        db.on_reset(self.invalidate)  # compiled rules are recompiled from the table
         self._compiled: tuple[int, str, list] | None = None  # (grid seq, day, [(rule, predicate, action)])
         self._lock = threading.Lock()
         self._rules_version = 0

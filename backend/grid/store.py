@@ -12,6 +12,7 @@ import gzip
 import json
 import sqlite3
 import threading
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -24,6 +25,8 @@ from ..principal import Principal
 COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
 INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, updated_at, updated_by,"
                    " archived_at")
+# An investors row read by name (inv.version), built from the same field list the SELECTs use.
+Investor = namedtuple("Investor", [f.strip() for f in INVESTOR_FIELDS.split(",")])
 BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
 MAX_COLUMNS = 500
 CHANGES_PAGE = 2000
@@ -142,6 +145,7 @@ class Grid:
                  automations=None):
         self.db = db
         self.cache = GridCache()
+        db.on_reset(self.cache.invalidate)  # rebuilt from the tables on the next read
         self.on_change = on_change or (lambda seq: None)
         self.automations = automations  # set by the server: evaluates rules after each edit
         self._graph: tuple[tuple, formula_columns.FormulaGraph] | None = None
@@ -160,14 +164,14 @@ class Grid:
         values = {}
         for col in columns:
             if col.field:
-                value = inv[{"name": 1, "list": 2, "notes": 3, "lead_source": 4}[col.field]]
+                value = getattr(inv, col.field)
                 values[col.id] = value if value != "" else None
             elif col.type == "created_time":
-                values[col.id] = inv[6]
+                values[col.id] = inv.created_at
             elif col.type == "last_modified_time":
-                values[col.id] = inv[7]
+                values[col.id] = inv.updated_at
             elif col.type == "last_modified_by":
-                values[col.id] = inv[8]
+                values[col.id] = inv.updated_by
             else:
                 values[col.id] = None
         return values
@@ -179,9 +183,10 @@ class Grid:
         by_id = {c.id: c for c in columns}
         rows: dict[str, Row] = {}
         order = []
-        for inv in conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY rowid"):
-            rows[inv[0]] = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9], updated_at=inv[7])
-            order.append(inv[0])
+        for inv in map(Investor._make, conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY rowid")):
+            rows[inv.id] = Row(inv.id, inv.version, self._base_values(columns, inv), inv.created_at, inv.archived_at,
+                               updated_at=inv.updated_at)
+            order.append(inv.id)
         loads = json.loads
         for investor_id, column_id, value in conn.execute(
                 "SELECT investor_id, column_id, value FROM cell_values WHERE value IS NOT NULL"):
@@ -208,10 +213,12 @@ class Grid:
         cache.responses.clear()
 
     def _row_from_db(self, conn: sqlite3.Connection, columns: list[Column], investor_id: str) -> Row:
-        inv = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
-        if inv is None:
+        found = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
+        if found is None:
             raise NotFound(f"investor {investor_id} does not exist")
-        row = Row(inv[0], inv[5], self._base_values(columns, inv), inv[6], inv[9], updated_at=inv[7])
+        inv = Investor._make(found)
+        row = Row(inv.id, inv.version, self._base_values(columns, inv), inv.created_at, inv.archived_at,
+                  updated_at=inv.updated_at)
         live = {c.id for c in columns}
         for column_id, value in conn.execute(
                 "SELECT column_id, value FROM cell_values WHERE investor_id = ? AND value IS NOT NULL", (investor_id,)):
