@@ -55,3 +55,16 @@ def fresh_server(start_server):
     """A private, empty server and its first admin, signed in: (server, admin client)."""
     srv = start_server()
     return srv, srv.bootstrap()
+
+
+@pytest.fixture
+def app(tmp_path):
+    """The server's App in this process (no HTTP): migrated, seeded, with no background threads.
+    For tests of in-memory state (the grid cache) that need to reach inside."""
+    from backend.config import load_settings
+    from backend.server import App
+    application = App(load_settings({"CRM_DATA_DIR": str(tmp_path / "data"), "CRM_ENV": "test",
+                                     "CRM_BCRYPT_ROUNDS": "4"}))
+    application.start(background=False)
+    yield application
+    application.db.close()

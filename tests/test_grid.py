@@ -385,3 +385,16 @@ def test_bulk_create_and_archived_ids_in_compact_shape(admin):
     compact = admin.get("/api/fundraising/grid?shape=compact&include_archived=1").data
     assert resp.data[0]["id"] in compact["archived_ids"]
     assert "archived_ids" not in admin.get("/api/fundraising/grid?shape=compact").data
+
+
+def test_in_process_app_cache_follows_writes_and_resets(app):
+    from backend.principal import system
+    actor = system("test")
+    before = app.grid.version()
+    row = app.grid.create_row(actor, {"Name": "In-Process Capital"})
+    assert app.grid.version() > before and app.grid.get_row(row["id"])["values"]
+    # A reset (what a restore does) drops the cache; the next read rebuilds it from the tables.
+    app.db.reset_caches()
+    assert app.grid.cache.seq == -1
+    names = [values for rid, values in app.grid.live_rows() if rid == row["id"]]
+    assert names and app.grid.cache.seq == app.grid.version() > before
