@@ -525,6 +525,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
+    # A long write (an import) is CPU-bound Python; with the default 5 ms GIL slices a reader's
+    # request, which hands the GIL over many times, waits for each slice. 1 ms keeps reads quick.
+    sys.setswitchinterval(0.001)
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

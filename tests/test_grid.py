@@ -398,3 +398,54 @@ def test_in_process_app_cache_follows_writes_and_resets(app):
     assert app.grid.cache.seq == -1
     names = [values for rid, values in app.grid.live_rows() if rid == row["id"]]
     assert names and app.grid.cache.seq == app.grid.version() > before
+
+
+def test_readers_never_wait_behind_a_write_and_see_only_commits(app):
+    import threading
+    import time as _time
+    from backend.principal import system
+    actor = system("test")
+    row = app.grid.create_row(actor, {"Name": "Before LP"})
+    name_col = next(c["id"] for c in app.grid.columns() if c.get("primary"))
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_write(conn, columns):
+        # The edit is made in the transaction, then the write waits (like a long import).
+        app.grid._edit_row(conn, actor, columns, row["id"], {"Name": "After LP"}, None)
+        inside.set()
+        release.wait(10)
+
+    writer = threading.Thread(target=lambda: app.grid._write(slow_write))
+    writer.start()
+    assert inside.wait(5)
+    started = _time.perf_counter()
+    seen = app.grid.get_row(row["id"])["values"][name_col]
+    body, _ = app.grid.grid_response("compact")
+    listed = dict(app.grid.live_rows())[row["id"]][name_col]
+    waited = _time.perf_counter() - started
+    release.set()
+    writer.join(5)
+    assert waited < 0.5, f"readers waited {waited:.2f} s behind the write"
+    assert seen == listed == "Before LP" and b"After LP" not in body  # nothing uncommitted is visible
+    assert app.grid.get_row(row["id"])["values"][name_col] == "After LP"  # published at commit
+    assert b"After LP" in app.grid.grid_response("compact")[0]
+
+
+def test_a_write_that_fails_leaves_what_readers_see_unchanged(app):
+    from backend.principal import system
+    actor = system("test")
+    row = app.grid.create_row(actor, {"Name": "Steady LP"})
+    name_col = next(c["id"] for c in app.grid.columns() if c.get("primary"))
+    version = app.grid.version()
+
+    def failing(conn, columns):
+        app.grid._edit_row(conn, actor, columns, row["id"], {"Name": "Ghost LP"}, None)
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        app.grid._write(failing)
+    assert app.grid.version() == version
+    assert app.grid.get_row(row["id"])["values"][name_col] == "Steady LP"
+    # The next write rebuilds the working copy from the tables and carries on.
+    app.grid.update_row(actor, row["id"], {"Name": "Moving LP"})
+    assert app.grid.get_row(row["id"])["values"][name_col] == "Moving LP" and app.grid.version() > version

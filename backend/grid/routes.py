@@ -6,7 +6,7 @@ from ..db import utc_now
 from ..errors import BadRequest
 from ..routing import USER, Reply, Request, Route, created, json_reply, ok, page, ref
 from ..validation import Field
-from . import automations, collab, column_types as ct, formula, importer, sample_data, view_engine, views
+from . import automations, collab, column_types as ct, formula, importer, sample_data, store, view_engine, views
 
 
 # --- columns and rows ---------------------------------------------------------------------------
@@ -227,15 +227,17 @@ def _plan(req: Request):
 
 def import_preview(req: Request) -> Reply:
     """What importing this CSV would do: column types, samples, problems by line, counts. Writes nothing."""
-    key, make_plan = _plan(req)
     grid = req.app.grid
-    return ok(make_plan(list(grid.column_lookup().values()), grid.live_rows()).preview(key))
+    with store.collector_paused():
+        key, make_plan = _plan(req)
+        return ok(make_plan(list(grid.column_lookup().values()), grid.live_rows()).preview(key))
 
 
 def import_csv(req: Request) -> Reply:
     """Import (upsert by ?key=) a CSV in one transaction: all of it, or nothing and the problems."""
-    _, make_plan = _plan(req)
-    return ok(req.app.grid.apply_import(req.principal, make_plan))
+    with store.collector_paused():
+        _, make_plan = _plan(req)
+        return ok(req.app.grid.apply_import(req.principal, make_plan))
 
 
 def export_csv(req: Request) -> Reply:

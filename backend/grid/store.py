@@ -2,22 +2,24 @@
 
 Every write runs in one transaction that changes only the touched row: its cells, its version,
 its change-log entries (`grid_changes`, whose sequence is the grid version), the audit entry and
-the automation rules that react to the edit. Reads are served from `GridCache`, an in-memory copy
-kept current inside each write transaction and rebuilt from the tables whenever the change log
-shows a write it did not see, with serialised rows cached so a grid load is mostly a join.
+the automation rules that react to the edit. Writers keep the working copy (`cache.GridCache`)
+current inside the transaction and, once it commits, publish what changed into the view readers
+read (`cache.GridView`), so a read never waits behind a write; serialised rows are cached per row
+so a grid load is mostly a join.
 """
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import sqlite3
-import threading
 from collections import namedtuple
-from dataclasses import dataclass, field
+from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import audit
-from . import column_types as ct, formula_columns, view_engine
+from . import column_types as ct, formula_columns
+from .cache import Column, GridCache, GridView, Row
 from ..db import Database, new_id, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..principal import Principal
@@ -30,6 +32,7 @@ Investor = namedtuple("Investor", [f.strip() for f in INVESTOR_FIELDS.split(",")
 BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
 MAX_COLUMNS = 500
 CHANGES_PAGE = 2000
+PUBLISH_WHOLE_ABOVE = 2000  # a write that replaced more rows than this publishes a whole new view
 MAX_BATCH = 5000
 
 # The columns of a fresh grid: Airtable users expect a Name, a status and the people.
@@ -47,95 +50,23 @@ DEFAULT_COLUMNS = (
 )
 
 
+@contextmanager
+def collector_paused():
+    """For a bulk load (reading and applying an import): it creates millions of objects, and full
+    collections walking them would pause every other request for ~100 ms at a time. Refcounting
+    frees them as usual; cycles wait for the end. Nests."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 # One encoder for the module: json.dumps with options builds a new encoder on every call, which
 # is a third of the cost of serialising a grid row.
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
-@dataclass
-class Column:
-    id: str
-    name: str
-    type: str
-    field: str | None
-    options: dict
-    position: float
-    frozen: bool
-    width: int | None
-    archived_at: str | None = None
-
-    @classmethod
-    def from_row(cls, row, fund: tuple | None = None) -> "Column":
-        options = json.loads(row[4] or "{}")
-        if row[2] == "fund" and fund is not None:
-            options.update(vintage=fund[0], target=fund[1], currency=fund[2])
-        return cls(row[0], row[1], row[2], row[3], options, row[5], bool(row[6]), row[7], row[8])
-
-    def as_dict(self, index: int | None = None) -> dict:
-        out = {"id": self.id, "name": self.name, "type": self.type, "options": self.options,
-               "position": index if index is not None else self.position, "frozen": self.frozen,
-               "width": self.width, "primary": self.field == "name",
-               "editable": self.type not in ct.COMPUTED,
-               "kind": view_engine.column_kind(self.lookup())}  # which filter operators apply
-        if self.field:
-            out["field"] = self.field
-        if self.archived_at:
-            out["archived_at"] = self.archived_at
-        return out
-
-    def lookup(self) -> dict:
-        """The shape column_types and the view engine take."""
-        return {"id": self.id, "name": self.name, "type": self.type, "options": self.options, "field": self.field}
-
-
-@dataclass
-class Row:
-    id: str
-    version: int
-    values: dict
-    created_at: str
-    archived_at: str | None = None
-    fragments: dict = field(default_factory=dict)  # shape -> serialised JSON
-    updated_at: str | None = None
-
-    def as_dict(self) -> dict:
-        out = {"id": self.id, "version": self.version, "values": self.values}
-        if self.archived_at:
-            out["archived_at"] = self.archived_at
-        return out
-
-
-class GridCache:
-    """The grid in memory, as of change sequence `seq`. All access holds `lock`."""
-
-    def __init__(self):
-        self.lock = threading.RLock()
-        self.seq = -1                    # -1: not built
-        self.columns: list[Column] = []  # live columns in display order
-        self.rows: dict[str, Row] = {}
-        self.order: list[str] = []       # row ids in creation order
-        self.responses: dict[tuple, tuple[int, bytes, bytes | None]] = {}
-        self.layout = 0                  # bumped whenever the columns change (compiled-rule caches key on it)
-
-    def invalidate(self) -> None:
-        with self.lock:
-            self.seq = -1
-            self.responses.clear()
-
-    def set_columns(self, columns: list[Column]) -> None:
-        self.columns = columns
-        self.layout += 1
-        for row in self.rows.values():
-            row.fragments.clear()
-            keep = {c.id: row.values.get(c.id) for c in columns}
-            row.values = keep
-        self.responses.clear()
-
-    def put_row(self, row: Row) -> None:
-        if row.id not in self.rows:
-            self.order.append(row.id)
-        self.rows[row.id] = row
-        self.responses.clear()
 
 
 class Grid:
@@ -145,7 +76,8 @@ class Grid:
                  automations=None):
         self.db = db
         self.cache = GridCache()
-        db.on_reset(self.cache.invalidate)  # rebuilt from the tables on the next read
+        self.published: GridView | None = None
+        db.on_reset(self._reset)  # both rebuilt from the tables on the next read or write
         self.on_change = on_change or (lambda seq: None)
         self.automations = automations  # set by the server: evaluates rules after each edit
         self._graph: tuple[tuple, formula_columns.FormulaGraph] | None = None
@@ -210,7 +142,6 @@ class Grid:
                     row.values[contacts_col] = people
         cache.columns, cache.rows, cache.order, cache.seq = columns, rows, order, seq
         cache.layout += 1
-        cache.responses.clear()
 
     def _row_from_db(self, conn: sqlite3.Connection, columns: list[Column], investor_id: str) -> Row:
         found = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
@@ -237,16 +168,47 @@ class Grid:
             row.values[contacts_col] = people or None
         return row
 
-    def current(self, conn: sqlite3.Connection | None = None) -> GridCache:
-        """The cache, rebuilt first if the change log moved past it (a write it did not see)."""
+    def _reset(self) -> None:
+        self.cache.invalidate()
+        self.published = None
+
+    def view(self) -> GridView:
+        """What readers read: the last published grid. Built once (after start or a restore),
+        then kept current by every write as it commits; never waits behind a write otherwise."""
+        view = self.published
+        if view is None:
+            with self.cache.lock:
+                if self.published is None:
+                    with self.db.read() as conn:
+                        self._refresh(conn)
+                    self._publish_all()
+                view = self.published
+        return view
+
+    def _publish_all(self) -> None:
+        """A new view from the working copy, swapped in whole (readers of the old one finish on it)."""
         cache = self.cache
-        with cache.lock:
-            if conn is None:
-                with self.db.read() as own:
-                    self._refresh(own)
-            else:
-                self._refresh(conn)
-            return cache
+        columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in cache.columns]
+        self.published = GridView(cache.seq, columns, {rid: row.clone() for rid, row in cache.rows.items()},
+                                  list(cache.order), cache.layout)
+        # Millions of long-lived objects: keep the cyclic collector from walking them on every full
+        # collection (a pause for every request). They hold no cycles, so refcounting still frees
+        # a replaced view.
+        gc.freeze()
+
+    def _publish(self, full: bool) -> None:
+        """After a commit: put the rows the write replaced into the view, or swap in a new view
+        when the write changed columns or rows in place (or touched many rows)."""
+        cache, view = self.cache, self.published
+        if full or view is None or view.layout != cache.layout or len(cache.touched) > PUBLISH_WHOLE_ABOVE:
+            self._publish_all()
+            return
+        fresh = {rid: cache.rows[rid].clone() for rid in cache.touched}
+        with view.lock:
+            view.rows.update(fresh)
+            view.order.extend(cache.order[len(view.order):])  # rows are only ever appended
+            view.seq = cache.seq
+            view.responses.clear()
 
     def _refresh(self, conn: sqlite3.Connection) -> None:
         seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
@@ -256,35 +218,30 @@ class Grid:
     # --- reads ---------------------------------------------------------------------------------
 
     def version(self) -> int:
-        return self.current().seq
+        return self.view().seq
 
     def columns(self, include_archived: bool = False) -> list[dict]:
         if include_archived:
             with self.db.read() as conn:
                 cols = self._load_columns(conn, include_archived=True)
             return [c.as_dict(i) for i, c in enumerate(cols)]
-        cache = self.current()
-        with cache.lock:
-            return [c.as_dict(i) for i, c in enumerate(cache.columns)]
+        return [c.as_dict(i) for i, c in enumerate(self.view().columns)]
 
     def column_lookup(self) -> dict[str, dict]:
-        cache = self.current()
-        with cache.lock:
-            return {c.id: c.lookup() for c in cache.columns}
+        return {c.id: c.lookup() for c in self.view().columns}
 
     def live_rows(self) -> list[tuple[str, dict]]:
         """(row id, values) of every live row in creation order (for views and automations)."""
-        cache = self.current()
-        with cache.lock:
-            return [(rid, cache.rows[rid].values) for rid in cache.order if not cache.rows[rid].archived_at]
+        view = self.view()
+        with view.lock:
+            rows = [view.rows[rid] for rid in view.order]
+        return [(row.id, row.values) for row in rows if not row.archived_at]
 
     def get_row(self, row_id: str) -> dict:
-        cache = self.current()
-        with cache.lock:
-            row = cache.rows.get(row_id)
-            if row is None:
-                raise NotFound(f"investor {row_id} does not exist")
-            return json.loads(_dumps(row.as_dict()))  # a copy the caller may keep
+        row = self.view().rows.get(row_id)
+        if row is None:
+            raise NotFound(f"investor {row_id} does not exist")
+        return json.loads(_dumps(row.as_dict()))  # a copy the caller may keep
 
     def list_counts(self) -> dict[str, int]:
         """How many live investors are on each list."""
@@ -308,19 +265,19 @@ class Grid:
         body, _ = self.grid_response("full", include_archived, False)
         return json.loads(body)["data"]
 
-    def rows_json(self, row_ids: list[str], shape: str) -> str:
+    def rows_json(self, row_ids: list[str], shape: str, view: GridView | None = None) -> str:
         """Serialised rows (cached per row) joined into a JSON array, in the order given."""
-        cache = self.current()
-        with cache.lock:
-            return "[" + ",".join(self._fragment(cache, cache.rows[rid], shape) for rid in row_ids
-                                  if rid in cache.rows) + "]"
+        view = view or self.view()
+        with view.lock:
+            rows = [view.rows[rid] for rid in row_ids if rid in view.rows]
+        return "[" + ",".join(self._fragment(view, row, shape) for row in rows) + "]"
 
     @staticmethod
-    def _fragment(cache: GridCache, row: Row, shape: str) -> str:
+    def _fragment(view: GridView, row: Row, shape: str) -> str:
         text = row.fragments.get(shape)
         if text is None:
             if shape == "compact":
-                text = _dumps([row.id, row.version, *(row.values.get(c.id) for c in cache.columns)])
+                text = _dumps([row.id, row.version, *(row.values.get(c.id) for c in view.columns)])
             else:
                 text = _dumps(row.as_dict())
             row.fragments[shape] = text
@@ -329,24 +286,28 @@ class Grid:
     def grid_response(self, shape: str = "full", include_archived: bool = False,
                       gzipped: bool = False) -> tuple[bytes, bytes | None]:
         """The whole grid as envelope bytes (and its gzip form), cached per version."""
-        cache = self.current()
+        view = self.view()
         key = (shape, include_archived)
-        with cache.lock:
-            hit = cache.responses.get(key)
-            if hit is None or hit[0] != cache.seq:
-                ids = [rid for rid in cache.order if include_archived or not cache.rows[rid].archived_at]
-                columns = _dumps([c.as_dict(i) for i, c in enumerate(cache.columns)])
-                # The compact shape has no room for a flag per row: name the archived ones.
-                archived = (',"archived_ids":' + _dumps([rid for rid in ids if cache.rows[rid].archived_at])
-                            if include_archived and shape == "compact" else "")
-                body = (f'{{"data":{{"version":{cache.seq},"columns":{columns},"rows":'
-                        f'{self.rows_json(ids, shape)}{archived}}}}}').encode()
-                hit = (cache.seq, body, None)
-                cache.responses[key] = hit
-            if gzipped and hit[2] is None:
-                hit = (hit[0], hit[1], gzip.compress(hit[1], 1))
-                cache.responses[key] = hit
-            return hit[1], hit[2]
+        hit = view.responses.get(key)
+        with view.lock:
+            seq = view.seq
+            stale = hit is None or hit[0] != seq
+            if stale:  # one consistent set of rows, collected under the lock, serialised outside it
+                rows = [view.rows[rid] for rid in view.order]
+        if stale:
+            rows = [row for row in rows if include_archived or not row.archived_at]
+            columns = _dumps([c.as_dict(i) for i, c in enumerate(view.columns)])
+            # The compact shape has no room for a flag per row: name the archived ones.
+            archived = (',"archived_ids":' + _dumps([row.id for row in rows if row.archived_at])
+                        if include_archived and shape == "compact" else "")
+            body = (f'{{"data":{{"version":{seq},"columns":{columns},"rows":'
+                    f'[{",".join(self._fragment(view, row, shape) for row in rows)}]{archived}}}}}').encode()
+            hit = (seq, body, None)
+            view.responses[key] = hit
+        if gzipped and hit[2] is None:
+            hit = (hit[0], hit[1], gzip.compress(hit[1], 1))
+            view.responses[key] = hit
+        return hit[1], hit[2]
 
     def history(self, row_id: str, limit: int = 500) -> list[dict]:
         with self.db.read() as conn:
@@ -361,27 +322,28 @@ class Grid:
                  "new": json.loads(r[8]) if r[8] else None, "row_version": r[9]} for r in rows]
 
     def changes_since(self, since: int) -> dict:
-        """Changes after `since`, with the current state of every row they touched."""
+        """Changes after `since` up to the published version, with the current state of every row
+        they touched (so a client never holds a version newer than the rows it was given)."""
+        view = self.view()
         with self.db.read() as conn:
             rows = conn.execute(
                 "SELECT seq, at, actor_type, actor_id, actor_name, kind, investor_id, column_id, new, row_version"
-                " FROM grid_changes WHERE seq > ? ORDER BY seq LIMIT ?", (since, CHANGES_PAGE + 1)).fetchall()
+                " FROM grid_changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                (since, view.seq, CHANGES_PAGE + 1)).fetchall()
         more = len(rows) > CHANGES_PAGE
         rows = rows[:CHANGES_PAGE]
         changes = [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
                     "row_id": r[6], "column_id": r[7], "value": json.loads(r[8]) if r[8] else None,
                     "row_version": r[9]} for r in rows]
         touched = list(dict.fromkeys(c["row_id"] for c in changes if c["row_id"]))
-        cache = self.current()
-        with cache.lock:
-            if since > cache.seq:  # the client saw a future that no longer exists (a restore)
-                return {"version": cache.seq, "changes": [], "rows": [], "more": False, "reset": True}
-            current = json.loads(_dumps([cache.rows[rid].as_dict() for rid in touched if rid in cache.rows]))
-            payload = {"version": changes[-1]["seq"] if changes else since, "changes": changes,
-                       "rows": current, "more": more,
-                       "columns_changed": any(c["kind"] == "column" for c in changes)}
-            if payload["columns_changed"]:
-                payload["columns"] = [c.as_dict(i) for i, c in enumerate(cache.columns)]
+        if since > view.seq:  # the client saw a future that no longer exists (a restore)
+            return {"version": view.seq, "changes": [], "rows": [], "more": False, "reset": True}
+        current = json.loads(_dumps([view.rows[rid].as_dict() for rid in touched if rid in view.rows]))
+        payload = {"version": changes[-1]["seq"] if changes else since, "changes": changes,
+                   "rows": current, "more": more,
+                   "columns_changed": any(c["kind"] == "column" for c in changes)}
+        if payload["columns_changed"]:
+            payload["columns"] = [c.as_dict(i) for i, c in enumerate(view.columns)]
         return payload
 
     # --- writes: shared machinery ---------------------------------------------------------------
@@ -569,6 +531,7 @@ class Grid:
                            volatile_only: bool = False) -> int:
         """Recompute formula columns (and what depends on them) over every row, writing only the
         cells whose value moved. Returns how many cells changed."""
+        self.cache.full = True  # working rows change in place: the whole view is republished
         graph = self.formula_graph(columns)
         start = graph.volatile if volatile_only else (which if which is not None else graph.order)
         order = graph.affected(start)
@@ -584,7 +547,6 @@ class Grid:
                 changed.extend(moved)
                 row.fragments.clear()
         self._store_formula_values(conn, changed)
-        cache.responses.clear()
         return len(changed)
 
     def recompute_volatile(self) -> int:
@@ -607,17 +569,21 @@ class Grid:
         """Run `work` in one transaction with the live columns; keep the cache in step inside it,
         and tell long-pollers after the commit."""
         cache = self.cache
-        try:
-            with self.db.transaction() as conn:
-                with cache.lock:
+        with cache.lock:  # writers take it before the write lock: readers never take it (they read the view)
+            try:
+                with self.db.transaction() as conn:
                     self._refresh(conn)
+                    layout, cache.touched, cache.full = cache.layout, set(), False
                     columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in cache.columns]
                     result = work(conn, columns)
                     cache.seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
-        except BaseException:
-            cache.invalidate()  # whatever we touched in memory may not have committed
-            raise
-        self.on_change(cache.seq)
+            except BaseException:
+                # The working copy may hold what did not commit; the published view is still true.
+                cache.invalidate()
+                raise
+            self._publish(cache.full or cache.layout != layout)
+            seq = cache.seq
+        self.on_change(seq)
         return result
 
     def write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
@@ -928,7 +894,8 @@ class Grid:
             audit.record(conn, actor, "import.completed", "grid", None,
                          {k: summary[k] for k in ("created", "updated", "unchanged", "new_columns")})
             return summary
-        return self._write(work)
+        with collector_paused():
+            return self._write(work)
 
     def _bulk_create(self, conn, actor: Principal, by_id: dict, refs: dict, creates: list[dict]) -> list[str]:
         """Insert many new investors with executemany: the cost of a 50,000-row first import."""
