@@ -383,7 +383,7 @@ class Handler(BaseHTTPRequestHandler):
         if found is None:
             if not path.startswith("/api/"):
                 raise NotFound(f"not found: {path}")
-            app.limiter.hit("read" if method in ("GET", "HEAD") else "write", ip)
+            app.limiter.hit(_bucket(method), ip)
             # Anonymous callers learn nothing about which API paths exist.
             if self._authenticate(app, ip).kind == "anonymous":
                 raise Unauthorized("authentication required")
@@ -398,7 +398,7 @@ class Handler(BaseHTTPRequestHandler):
             raise MethodNotAllowed(f"{method} is not allowed on {path}; allowed: {', '.join(methods)}",
                                    headers={"Allow": ", ".join(methods)})
         if metered:
-            app.limiter.hit(route.rate or ("read" if route.method == "GET" else "write"), ip)
+            app.limiter.hit(route.rate or _bucket(method), ip)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         req = Request(app, method, path, params, query, self.headers, b"", ip)
         if route.auth != PUBLIC:
@@ -493,6 +493,11 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(head if head_only else head + payload)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+
+def _bucket(method: str) -> str:
+    """The rate-limit bucket of a request by its verb (reads are cheaper than writes)."""
+    return "read" if method in ("GET", "HEAD") else "write"
 
 
 class Server(ThreadingHTTPServer):

@@ -52,7 +52,7 @@ class Row:
     values: dict
     created_at: str
     archived_at: str | None = None
-    fragments: dict = field(default_factory=dict)  # shape -> serialised JSON
+    fragments: dict = field(default_factory=dict)  # shape -> serialised JSON (published rows only)
     updated_at: str | None = None
 
     def clone(self) -> "Row":
@@ -100,9 +100,7 @@ class GridCache:
         self.columns = columns
         self.layout += 1
         for row in self.rows.values():
-            row.fragments.clear()
-            keep = {c.id: row.values.get(c.id) for c in columns}
-            row.values = keep
+            row.values = {c.id: row.values.get(c.id) for c in columns}
 
     def put_row(self, row: Row) -> None:
         if row.id not in self.rows:

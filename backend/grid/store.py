@@ -198,7 +198,8 @@ class Grid:
 
     def _publish(self, full: bool) -> None:
         """After a commit: put the rows the write replaced into the view, or swap in a new view
-        when the write changed columns or rows in place (or touched many rows)."""
+        when the write changed rows in place (`full`), changed the columns (the layout moved past
+        the view's) or touched many rows."""
         cache, view = self.cache, self.published
         if full or view is None or view.layout != cache.layout or len(cache.touched) > PUBLISH_WHOLE_ABOVE:
             self._publish_all()
@@ -265,12 +266,16 @@ class Grid:
         body, _ = self.grid_response("full", include_archived, False)
         return json.loads(body)["data"]
 
-    def rows_json(self, row_ids: list[str], shape: str, view: GridView | None = None) -> str:
+    def rows_json(self, row_ids: list[str], shape: str) -> str:
         """Serialised rows (cached per row) joined into a JSON array, in the order given."""
-        view = view or self.view()
+        view = self.view()
         with view.lock:
             rows = [view.rows[rid] for rid in row_ids if rid in view.rows]
-        return "[" + ",".join(self._fragment(view, row, shape) for row in rows) + "]"
+        return self._array(view, rows, shape)
+
+    @classmethod
+    def _array(cls, view: GridView, rows: list[Row], shape: str) -> str:
+        return "[" + ",".join(cls._fragment(view, row, shape) for row in rows) + "]"
 
     @staticmethod
     def _fragment(view: GridView, row: Row, shape: str) -> str:
@@ -301,7 +306,7 @@ class Grid:
             archived = (',"archived_ids":' + _dumps([row.id for row in rows if row.archived_at])
                         if include_archived and shape == "compact" else "")
             body = (f'{{"data":{{"version":{seq},"columns":{columns},"rows":'
-                    f'[{",".join(self._fragment(view, row, shape) for row in rows)}]{archived}}}}}').encode()
+                    f'{self._array(view, rows, shape)}{archived}}}}}').encode()
             hit = (seq, body, None)
             view.responses[key] = hit
         if gzipped and hit[2] is None:
@@ -525,7 +530,6 @@ class Grid:
         moved = [(row.id, cid, v) for cid, v in fresh.items() if v != before[cid]]
         if moved:
             self._store_formula_values(conn, moved)
-            row.fragments.clear()
 
     def _recompute_columns(self, conn, columns: list[Column], which: list[str] | None = None,
                            volatile_only: bool = False) -> int:
@@ -545,7 +549,6 @@ class Grid:
             moved = [(rid, cid, v) for cid, v in fresh.items() if v != before[cid]]
             if moved:
                 changed.extend(moved)
-                row.fragments.clear()
         self._store_formula_values(conn, changed)
         return len(changed)
 
@@ -573,7 +576,7 @@ class Grid:
             try:
                 with self.db.transaction() as conn:
                     self._refresh(conn)
-                    layout, cache.touched, cache.full = cache.layout, set(), False
+                    cache.touched, cache.full = set(), False
                     columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in cache.columns]
                     result = work(conn, columns)
                     cache.seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
@@ -581,7 +584,7 @@ class Grid:
                 # The working copy may hold what did not commit; the published view is still true.
                 cache.invalidate()
                 raise
-            self._publish(cache.full or cache.layout != layout)
+            self._publish(cache.full)
             seq = cache.seq
         self.on_change(seq)
         return result

@@ -28,6 +28,7 @@ function navScreens(user) {
 
 function Sidebar({ route, user }) {
   const [health, setHealth] = useState(null);
+  const current = screenFor(route.path);
   useEffect(() => {
     let live = true;
     api('/api/health', { auth: false }).then(r => { if (live) setHealth(r.data || {}); }).catch(() => { if (live) setHealth(false); });
@@ -44,7 +45,6 @@ function Sidebar({ route, user }) {
           <React.Fragment key={group.section}>
             <div className="sb-section">{group.section}</div>
             {group.screens.map(n => {
-              const current = screenFor(route.path);
               const active = !!current && (current.path === n.path || current.parent === n.path);
               return (
                 <a key={n.path} href={'#' + n.path} className={cx('nav-item', active && 'is-active')}
