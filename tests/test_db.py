@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from backend.db import Database, utc_now
+from backend.db import Database, new_ids, utc_now
 from helpers import kill_during_writes, launch
 
 
@@ -166,3 +166,13 @@ def test_the_grid_and_the_rules_register_their_caches(tmp_path):
     db.reset_caches()
     assert grid.cache.seq == -1 and rules._compiled is None
     db.close()
+
+
+def test_new_ids_are_distinct_uuid4s_like_new_id():
+    import uuid
+    ids = new_ids(5000)
+    assert len(ids) == len(set(ids)) == 5000
+    for value in ids[:50] + ids[-50:]:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122 and str(parsed) == value
+    assert new_ids(0) == []

@@ -449,3 +449,13 @@ def test_a_write_that_fails_leaves_what_readers_see_unchanged(app):
     # The next write rebuilds the working copy from the tables and carries on.
     app.grid.update_row(actor, row["id"], {"Name": "Moving LP"})
     assert app.grid.get_row(row["id"])["values"][name_col] == "Moving LP" and app.grid.version() > version
+
+
+def test_shed_empties_big_lists_and_dicts_in_slices():
+    from backend.grid.cache import SHED_SLICE, shed
+    rows = [(i, str(i)) for i in range(3 * SHED_SLICE + 7)]
+    by_id = {str(i): [i] for i in range(2 * SHED_SLICE + 3)}
+    kept = by_id["5"]
+    other = ("a tuple", "is left alone")
+    shed(rows, by_id, other, None)
+    assert rows == [] and by_id == {} and kept == [5] and other == ("a tuple", "is left alone")

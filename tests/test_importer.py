@@ -1,4 +1,4 @@
-"""The Airtable CSV importer and exporter (backend/importer.py), pure: reading, inference, planning
+"""The Airtable CSV importer and exporter (backend/grid/importer.py), pure: reading, inference, planning
 against an in-memory grid (applied by a simulator that normalises like the grid), export and the
 round trip, formula injection, fuzzing, and timing."""
 from __future__ import annotations
@@ -804,3 +804,13 @@ def test_planning_speed(n, limit, capsys):
               f"plan (all creates) {t2 - t1:.2f} s, read+plan total {t2 - t0:.2f} s; "
               f"re-import read+plan against {n:,} rows (all unchanged) {t4 - t3:.2f} s")
     assert t2 - t0 < limit and t4 - t3 < limit
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b,", "\r", "\n", "\r\n", '"', "xxxxx", "é"]), max_size=60),
+       st.integers(min_value=1, max_value=9))
+def test_physical_lines_split_as_one_stringio_would(parts, chunk):
+    """The file is fed to the CSV reader a megabyte at a time; the lines must be those one
+    StringIO over the whole text gives, wherever the cuts fall."""
+    text = "".join(parts)
+    assert list(im._physical_lines(text, chunk)) == list(io.StringIO(text, newline=""))

@@ -94,6 +94,18 @@ def _csv_problem(exc: csv.Error, start: int, line: int) -> str:
     return f"line {start}: {text}"
 
 
+def _physical_lines(text: str, chunk: int = 1 << 20):
+    """The text's lines as io.StringIO(newline="") splits them, a megabyte at a time. One StringIO
+    over a whole 15 MB file copies it at four bytes a character in one call that holds the GIL
+    (~60 ms: every other request waits). Cutting just after a "\n" never splits a line ending."""
+    start = 0
+    while start < len(text):
+        cut = text.find("\n", start + chunk)
+        end = len(text) if cut < 0 else cut + 1
+        yield from io.StringIO(text[start:end], newline="")
+        start = end
+
+
 def read_csv(data: bytes) -> CsvTable:
     """Parse CSV bytes. An unreadable file (broken quoting, NUL, over a limit) is a BadRequest naming
     the line; a row with more fields than the header is an error for its line (in `errors`)."""
@@ -105,7 +117,7 @@ def read_csv(data: bytes) -> CsvTable:
         line = _line_of(text, text.index("\x00"))
         raise BadRequest(f"line {line}: the file contains a NUL byte (is it really a CSV file?)", line=line)
 
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_physical_lines(text), strict=True)
     records: list[tuple[int, list[str]]] = []
     end = 0
     filled = 0

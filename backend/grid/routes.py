@@ -7,6 +7,7 @@ from ..errors import BadRequest
 from ..routing import USER, Reply, Request, Route, created, json_reply, ok, page, ref
 from ..validation import Field
 from . import automations, collab, column_types as ct, formula, importer, sample_data, store, view_engine, views
+from .cache import shed
 
 
 # --- columns and rows ---------------------------------------------------------------------------
@@ -220,9 +221,16 @@ def automation_runs(req: Request) -> Reply:
 # --- CSV import and export, sample grid, snapshot -------------------------------------------------
 
 def _plan(req: Request):
+    """The CSV read, and a one-shot planner for it: the table is freed in slices once planned."""
     table = importer.read_csv(req.body)
     key, mapping, empty = req.args["key"] or "Name", req.args["mapping"], req.args["empty"]
-    return key, lambda columns, rows: importer.plan_import(table, columns, rows, key, mapping, empty)
+
+    def make_plan(columns, rows):
+        try:
+            return importer.plan_import(table, columns, rows, key, mapping, empty)
+        finally:
+            shed(table.rows, table.lines)
+    return key, make_plan
 
 
 def import_preview(req: Request) -> Reply:

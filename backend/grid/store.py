@@ -19,8 +19,8 @@ from typing import Any, Callable
 
 from .. import audit
 from . import column_types as ct, formula_columns
-from .cache import Column, GridCache, GridView, Row
-from ..db import Database, new_id, utc_now
+from .cache import Column, GridCache, GridView, Row, shed
+from ..db import Database, new_id, new_ids, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..principal import Principal
 
@@ -140,8 +140,10 @@ class Grid:
                     people = row.values.get(contacts_col) or []
                     people.append({"id": cid, "name": name or None, "email": email, "phone": phone, "title": title})
                     row.values[contacts_col] = people
+        replaced = cache.rows
         cache.columns, cache.rows, cache.order, cache.seq = columns, rows, order, seq
         cache.layout += 1
+        shed(replaced)
 
     def _row_from_db(self, conn: sqlite3.Connection, columns: list[Column], investor_id: str) -> Row:
         found = conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors WHERE id = ?", (investor_id,)).fetchone()
@@ -896,17 +898,16 @@ class Grid:
                         self._commit_row(after, columns)
             audit.record(conn, actor, "import.completed", "grid", None,
                          {k: summary[k] for k in ("created", "updated", "unchanged", "new_columns")})
+            shed(live, plan.creates, plan.updates)
             return summary
         with collector_paused():
             return self._write(work)
 
     def _bulk_create(self, conn, actor: Principal, by_id: dict, refs: dict, creates: list[dict]) -> list[str]:
         """Insert many new investors with executemany: the cost of a 50,000-row first import."""
-        now, ids = utc_now(), []
+        now, ids = utc_now(), new_ids(len(creates))
         investors, memberships, cells, commitments, people, logs, audits = [], [], [], [], [], [], []
-        for item in creates:
-            row_id = new_id()
-            ids.append(row_id)
+        for row_id, item in zip(ids, creates):
             fields = {"name": "", "list": "main", "notes": None, "lead_source": None}
             for ref, value in item["values"].items():
                 col = by_id[refs[ref]]
@@ -916,7 +917,7 @@ class Grid:
                     commitments.append((row_id, col.id, value, now, actor.name))
                 elif col.type == "contacts":
                     for position, person in enumerate(value or []):
-                        people.append((new_id(), row_id, person.get("name") or "", person.get("email"),
+                        people.append((row_id, person.get("name") or "", person.get("email"),
                                        person.get("phone"), person.get("title"), position, now, now))
                 elif col.type not in ct.COMPUTED and value is not None:
                     cells.append((row_id, col.id, _dumps(value), now, actor.name))
@@ -934,10 +935,12 @@ class Grid:
         conn.executemany("INSERT INTO commitments (investor_id, fund_id, amount, updated_at, updated_by)"
                          " VALUES (?,?,?,?,?)", commitments)
         conn.executemany("INSERT INTO contacts (id, investor_id, name, email, phone, title, position, created_at,"
-                         " updated_at) VALUES (?,?,?,?,?,?,?,?,?)", people)
+                         " updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                         [(person_id, *person) for person_id, person in zip(new_ids(len(people)), people)])
         conn.executemany("INSERT INTO grid_changes (at, actor_type, actor_id, actor_name, kind, investor_id,"
                          " row_version, new) VALUES (?,?,?,?,'row_created',?,1,?)", logs)
         audit.record_many(conn, actor, "investor.created", "investor", audits)
+        shed(investors, memberships, cells, commitments, people, logs, audits)
         return ids
 
     @staticmethod
