@@ -118,10 +118,7 @@ function CreateUserModal({ onClose, onCreated }) {
           <RoleChoice value={f.role} onChange={set('role')} />
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending} icon="user-plus">Create user</Button>
-        </div>
+        <FormFoot onCancel={onClose} icon="user-plus" pending={pending} label="Create user" />
       </form>
     </Modal>
   );
@@ -149,10 +146,7 @@ function ResetPasswordModal({ target, isMe, onClose, onDone }) {
             autoFocus hint="Share it with them over a secure channel." extra={reveal => <GenerateButton onGenerate={setPw} reveal={reveal} />} />
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending}>Reset password</Button>
-        </div>
+        <FormFoot onCancel={onClose} pending={pending} label="Reset password" />
       </form>
     </Modal>
   );
@@ -449,10 +443,7 @@ function CreateTokenModal({ onClose, onCreated }) {
           </div>
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending} icon="key">Create token</Button>
-        </div>
+        <FormFoot onCancel={onClose} icon="key" pending={pending} label="Create token" />
       </form>
     </Modal>
   );

@@ -270,11 +270,7 @@ function RuleEditorModal({ rule, columns, meta, counts, onClose, onSaved }) {
           </div>
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <span className="hint"><kbd>Esc</kbd> to cancel</span>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending} icon={isNew ? 'plus' : 'check'}>{isNew ? 'Create rule' : 'Save changes'}</Button>
-        </div>
+        <FormFoot onCancel={onClose} icon={isNew ? 'plus' : 'check'} pending={pending} label={isNew ? 'Create rule' : 'Save changes'} hint={<><kbd>Esc</kbd> to cancel</>} />
       </form>
     </Modal>
   );

@@ -206,6 +206,17 @@ function Modal({ title, description, onClose, children, wide, size }) {
   );
 }
 
+/* The foot of a modal form: an optional hint, Cancel, and the submit button. */
+function FormFoot({ onCancel, pending, label, icon, variant = 'primary', hint, disabled, className, ...rest }) {
+  return (
+    <div className={'modal-foot' + (className ? ' ' + className : '')}>
+      {hint && <span className="hint">{hint}</span>}
+      <Button onClick={onCancel}>Cancel</Button>
+      <Button type="submit" variant={variant} pending={pending} icon={icon} disabled={disabled} {...rest}>{label}</Button>
+    </div>
+  );
+}
+
 function ConfirmDialog({ title, body, confirmLabel = 'Confirm', danger = true, onConfirm, onClose }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState('');
@@ -222,10 +233,8 @@ function ConfirmDialog({ title, body, confirmLabel = 'Confirm', danger = true, o
           <div className="muted">{body}</div>
           <FormError>{error}</FormError>
         </div>
-        <div className="modal-foot">
-          <Button variant="secondary" onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant={danger ? 'danger' : 'primary'} pending={pending} data-autofocus="true">{confirmLabel}</Button>
-        </div>
+        <FormFoot onCancel={onClose} variant={danger ? 'danger' : 'primary'} pending={pending} label={confirmLabel}
+          data-autofocus="true" />
       </form>
     </Modal>
   );

@@ -126,10 +126,7 @@ function ChangePasswordModal({ onClose, onSession }) {
           <PasswordField label="Confirm new password" name="confirm" value={f.confirm} onChange={set('confirm')} error={errors.confirm} autoComplete="new-password" />
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending}>Change password</Button>
-        </div>
+        <FormFoot onCancel={onClose} pending={pending} label="Change password" />
       </form>
     </Modal>
   );

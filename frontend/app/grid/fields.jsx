@@ -353,11 +353,7 @@ function ColumnModal({ column, columns, meta, row, rowName, onClose, onSaved }) 
           )}
           {formError && <div className="field"><FormError>{formError}</FormError></div>}
         </div>
-        <div className="modal-foot">
-          <span className="hint"><kbd>Esc</kbd> to cancel</span>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="primary" pending={pending} icon={isNew ? 'plus' : 'check'}>{isNew ? 'Add field' : 'Save field'}</Button>
-        </div>
+        <FormFoot onCancel={onClose} icon={isNew ? 'plus' : 'check'} pending={pending} label={isNew ? 'Add field' : 'Save field'} hint={<><kbd>Esc</kbd> to cancel</>} />
       </form>
     </Modal>
   );

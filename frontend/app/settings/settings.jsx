@@ -326,10 +326,7 @@ function ResetAllModal({ onClose, onDone }) {
             autoComplete="off" spellCheck="false" placeholder={RESET_PHRASE} data-autofocus="true" />
           <FormError>{error}</FormError>
         </div>
-        <div className="modal-foot">
-          <Button onClick={onClose}>Cancel</Button>
-          <Button type="submit" variant="danger" icon="archive" pending={pending} disabled={!ready}>Reset all data</Button>
-        </div>
+        <FormFoot onCancel={onClose} variant="danger" icon="archive" pending={pending} disabled={!ready} label="Reset all data" />
       </form>
     </Modal>
   );
