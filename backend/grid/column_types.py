@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import BadRequest
@@ -26,15 +26,38 @@ MAX_COLUMN_NAME = 120  # characters in a column name
 MAX_CONTACTS = 200
 
 _NUMBER_JUNK = re.compile(r"[\s,$€£¥]|USD|EUR|GBP", re.I)
-_TIME = r"(?:,?\s+(?:at\s+)?(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?$"
-_US_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})" + _TIME)
-# "June 14, 2026", "Jun 14 2026", "Sunday, June 14th, 2026 3:05 PM" and "14 June 2026" (day first).
-_MONTH_DATE = re.compile(r"^(?:[A-Za-z]{3,9}\.?,?\s+)??([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})" + _TIME)
-_DAY_MONTH_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?,?\s+(\d{4})" + _TIME)
+_SHORTHAND = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)[kmb]$", re.I)
+_PLAIN_DECIMAL = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.I)
+_SCALES = {"k": 1e3, "m": 1e6, "b": 1e9}
+# A time after a date: "3:05 PM", "at 15:05", "15:05:30", "3pm" (a bare hour needs am/pm).
+_TIME = r"(?:,?\s+(?:at\s+)?(\d{1,2})(?::(\d{2})(?::(\d{2}))?)?\s*([AaPp]\.?[Mm]\.?)?)?$"
+# M/D/YYYY, M/D/YY, M/D and the same with dashes (US order, as Airtable's US locale reads them).
+_US_DATE = re.compile(r"^(\d{1,2})([/-])(\d{1,2})(?:\2(\d{4}|\d{2}))?" + _TIME, re.ASCII)
+# "June 14, 2026", "Jun 14 2026", "Sunday, June 14th, 2026 3:05 PM", "Jan 5" (this year).
+_MONTH_DATE = re.compile(r"^(?:[A-Za-z]{3,9}\.?,?\s+)??([A-Za-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?"
+                         r"(?:,?\s+(\d{4}))?" + _TIME, re.ASCII)
+# "14 June 2026", "5 Jan" (day first).
+_DAY_MONTH_DATE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\.?(?:,?\s+(\d{4}))?" + _TIME, re.ASCII)
 _MONTHS = {name: i + 1 for i, names in enumerate(
     ("january jan", "february feb", "march mar", "april apr", "may", "june jun", "july jul",
      "august aug", "september sep sept", "october oct", "november nov", "december dec"))
     for name in names.split()}
+_WEEKDAYS = {name: i for i, names in enumerate(
+    ("monday mon", "tuesday tue tues", "wednesday wed", "thursday thu thur thurs", "friday fri",
+     "saturday sat", "sunday sun")) for name in names.split()}
+_UNITS = {**dict.fromkeys(("d", "day", "days"), "day"), **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), "week"),
+          **dict.fromkeys(("m", "mo", "mos", "month", "months"), "month"),
+          **dict.fromkeys(("y", "yr", "yrs", "year", "years"), "year")}
+_UNIT = r"(d|days?|w|wks?|weeks?|m|mos?|months?|y|yrs?|years?)"
+_OFFSET = re.compile(r"^([+-])\s*(\d{1,4})\s*" + _UNIT + r"$", re.ASCII)          # +7d, -2 weeks, +1m
+_IN_OFFSET = re.compile(r"^in\s+(\d{1,4})\s+" + _UNIT + r"$", re.ASCII)          # in 3 days
+_AGO_OFFSET = re.compile(r"^(\d{1,4})\s+" + _UNIT + r"\s+ago$", re.ASCII)          # 2 weeks ago
+_NEXT_LAST = re.compile(r"^(next|last)\s+(week|month|year)$", re.ASCII)
+_WEEKDAY = re.compile(r"^(?:(next|this|last)\s+)?([a-z]{3,9})$", re.ASCII)
+_RELATIVE_DAY = re.compile(r"^(today|now|tomorrow|yesterday)" + _TIME, re.ASCII)
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[t ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+                       r" ?(z|[+-]\d{2}:?\d{2})?)?$", re.ASCII)
+MIN_YEAR, MAX_YEAR = 1900, 2200  # a year outside is a typo (0026, 614), not a date
 _PHONE_OK = re.compile(r"^[0-9+().\-\s/x#*ext]+$", re.I)
 _URL_OK = re.compile(r"^(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}$|^https?://[^\s]+$", re.I)
 
@@ -139,14 +162,19 @@ def parse_number(raw: Any, column: dict, percent: bool = False) -> float | int |
             text = text[1:-1]
         is_percent = text.endswith("%")
         text = _NUMBER_JUNK.sub("", text[:-1] if is_percent else text)
-        try:
-            value = float(text)
-        except ValueError:
-            raise _fail(column, f"'{raw}' is not a number") from None
+        # Shorthand people type for tickets and targets: 250k, 1.5m, 2b (shared/cell_input.jsx agrees).
+        scale = _SCALES[text[-1].lower()] if not is_percent and _SHORTHAND.match(text) else 1
+        if scale != 1:
+            text = text[:-1]
+        if not _PLAIN_DECIMAL.match(text):
+            raise _fail(column, f"'{raw}' is not a number (try 1,250,000, 1.25m or 250k)")
+        value = float(text)
+        if scale != 1:
+            value = float(format(value * scale, ".15g"))
         if negative:
             value = -value
-        if is_percent and percent:
-            value = value / 100
+        if percent:  # typed into a percent cell, "12.5" means 12.5% as "12.5%" does (as in Airtable)
+            value = float(format(value / 100, ".15g"))
         elif is_percent:
             raise _fail(column, f"'{raw}' is a percentage; this is not a percent column")
     else:
@@ -158,60 +186,149 @@ def parse_number(raw: Any, column: dict, percent: bool = False) -> float | int |
     return value
 
 
-def _date_parts(text: str) -> tuple | None:
-    """(year, month, day, hour, minute, second, meridiem) of a US or month-name date, or None;
-    a month name that is not one is a ValueError (so "Foo 14 2026" is not a date)."""
-    match = _US_DATE.match(text)
+def _add_months(day: date, months: int) -> date:
+    """`day` moved by whole months, kept inside the month it lands in (Jan 31 + 1 month: Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise ValueError("out of range")
+    last = (date(year + (month == 11), (month + 1) % 12 + 1, 1) - date.resolution).day
+    return date(year, month + 1, min(day.day, last))
+
+
+def _moved(today: date, amount: int, unit: str) -> date:
+    if unit == "day":
+        return today + timedelta(days=amount)
+    if unit == "week":
+        return today + timedelta(weeks=amount)
+    return _add_months(today, amount * (12 if unit == "year" else 1))
+
+
+def _relative(text: str, today: date) -> date | None:
+    """The day a relative phrase names ("+7d", "in 2 weeks", "3 days ago", "next month",
+    "friday", "last monday"), or None when `text` is not one."""
+    match = _OFFSET.match(text)
     if match:
-        month, day, year = match.group(1, 2, 3)
-    else:
-        match = _MONTH_DATE.match(text)
+        sign, amount, unit = match.groups()
+        return _moved(today, int(amount) * (-1 if sign == "-" else 1), _UNITS[unit])
+    match = _IN_OFFSET.match(text) or _AGO_OFFSET.match(text)
+    if match:
+        amount, unit = match.groups()
+        return _moved(today, int(amount) * (-1 if text.endswith("ago") else 1), _UNITS[unit])
+    match = _NEXT_LAST.match(text)
+    if match:
+        return _moved(today, 1 if match.group(1) == "next" else -1, match.group(2))
+    match = _WEEKDAY.match(text)
+    if match and match.group(2) in _WEEKDAYS:
+        target = _WEEKDAYS[match.group(2)]
+        if match.group(1) == "last":  # the latest such day before today
+            return today - timedelta(days=(today.weekday() - target - 1) % 7 + 1)
+        return today + timedelta(days=(target - today.weekday() - 1) % 7 + 1)  # the next one after today
+    return None
+
+
+def _clock(hour, minute, second, meridiem) -> tuple[int, int, int] | None:
+    """(hour, minute, second) of a matched time, None when there is none; ValueError when the
+    time is impossible (25:00, 13 pm) or a bare hour has no am/pm."""
+    if hour is None:
+        return None
+    if minute is None and not meridiem:
+        raise ValueError("a bare hour")
+    hour, minute, second = int(hour), int(minute or 0), int(second or 0)
+    meridiem = (meridiem or "").replace(".", "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise ValueError("hour")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError("time")
+    return hour, minute, second
+
+
+def parse_date_text(text: str, today: date, now: datetime | None = None) -> date | datetime | None:
+    """What a person typed into a date cell, as a day (or an aware UTC datetime when a time was
+    given): ISO, M/D/YYYY, M/D/YY, M/D, "June 14, 2026", "14 June", "Jan 5", "today",
+    "tomorrow", "+7d", "in 2 weeks", "friday"... None when it is not a date. `today` resolves
+    relative phrases and dates without a year. The browser's parser (shared/cell_input.jsx)
+    must agree; tests/test_column_types.py runs one table against both."""
+    low = " ".join(text.strip().lower().split())
+    if not low:
+        return None
+    try:
+        match = _RELATIVE_DAY.match(low)
         if match:
-            month_name, day, year = match.group(1, 2, 3)
+            word = match.group(1)
+            clock = _clock(*match.group(2, 3, 4, 5))
+            if word == "now" and clock is None:
+                return now or datetime.combine(today, datetime.min.time(), timezone.utc)
+            day = today + timedelta(days={"today": 0, "now": 0, "tomorrow": 1, "yesterday": -1}[word])
+            return day if clock is None else datetime(day.year, day.month, day.day, *clock, tzinfo=timezone.utc)
+        day = _relative(low, today)
+        if day is not None:
+            return day
+        match = _US_DATE.match(low)
+        if match:
+            month, day_of_month, year = int(match.group(1)), int(match.group(3)), match.group(4)
+            clock = _clock(*match.group(5, 6, 7, 8))
         else:
-            match = _DAY_MONTH_DATE.match(text)
-            if not match:
+            match = _MONTH_DATE.match(low)
+            if match:
+                month_name, day_of_month, year = match.group(1), int(match.group(2)), match.group(3)
+            else:
+                match = _DAY_MONTH_DATE.match(low)
+                if not match:
+                    return _iso(low)
+                day_of_month, month_name, year = int(match.group(1)), match.group(2), match.group(3)
+            month = _MONTHS.get(month_name)
+            if month is None:
                 return None
-            day, month_name, year = match.group(1, 2, 3)
-        month = _MONTHS.get(month_name.lower())
-        if month is None:
-            raise ValueError(f"unknown month {month_name}")
-    return (int(year), int(month), int(day), *match.group(4, 5, 6, 7))
+            clock = _clock(*match.group(4, 5, 6, 7))
+        if year is None:
+            year = today.year
+        elif len(year) == 2:  # as strptime's %y reads it: 00-68 are 2000-2068, 69-99 are 1969-1999
+            year = int(year) + (2000 if int(year) <= 68 else 1900)
+        else:
+            year = int(year)
+        if clock is None:
+            return date(year, month, day_of_month)
+        return datetime(year, month, day_of_month, *clock, tzinfo=timezone.utc)
+    except ValueError:
+        return None
 
 
-def parse_date(raw: Any, column: dict) -> str | None:
-    """'YYYY-MM-DD' for date columns, ISO-8601 UTC for date-time columns."""
+def _iso(text: str) -> date | datetime | None:
+    """YYYY-MM-DD, or with a time (T or a space; seconds, fraction and Z/+hh:mm optional)."""
+    match = _ISO_DATE.match(text)
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    if hour is None:
+        return date(int(year), int(month), int(day))
+    offset = timezone.utc
+    if zone and zone != "z":
+        minutes = int(zone[1:3]) * 60 + int(zone[-2:])
+        if int(zone[1:3]) > 23 or int(zone[-2:]) > 59:
+            raise ValueError("offset")
+        offset = timezone(timedelta(minutes=-minutes if zone[0] == "-" else minutes))
+    micro = int((fraction or "0").ljust(6, "0"))
+    return datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro,
+                    tzinfo=offset).astimezone(timezone.utc)
+
+
+def parse_date(raw: Any, column: dict, today: date | None = None) -> str | None:
+    """'YYYY-MM-DD' for date columns, ISO-8601 UTC for date-time columns (see parse_date_text)."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if not isinstance(raw, str):
         raise _fail(column, f"expected a date string, got {type(raw).__name__}")
-    text = raw.strip()
-    include_time = column.get("options", {}).get("include_time", False)
-    parsed: datetime | date | None = None
-    try:
-        parts = _date_parts(text)
-        if parts:
-            year, month, day, hour, minute, second, meridiem = parts
-            if hour is not None:
-                hour, minute, second = int(hour), int(minute), int(second or 0)
-                meridiem = (meridiem or "").replace(".", "").lower()
-                if meridiem == "pm" and hour < 12:
-                    hour += 12
-                elif meridiem == "am" and hour == 12:
-                    hour = 0
-                parsed = datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc)
-            else:
-                parsed = date(year, month, day)
-        elif len(text) == 10:
-            parsed = date.fromisoformat(text)
-        else:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=timezone.utc)
-    except ValueError:
-        parsed = None
+    now = datetime.now(timezone.utc)
+    parsed = parse_date_text(raw, today or date.today(), now)
     if parsed is None:
-        raise _fail(column, f"'{raw}' is not a date (use YYYY-MM-DD, M/D/YYYY or June 14, 2026)")
+        raise _fail(column, f"'{raw}' is not a date (try 6/14/2026, 2026-06-14, June 14, tomorrow or +7d)")
+    year = parsed.year if not isinstance(parsed, datetime) else parsed.astimezone(timezone.utc).year
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise _fail(column, f"'{raw}' is in the year {year:04d}; dates must fall between {MIN_YEAR} and {MAX_YEAR}")
+    include_time = column.get("options", {}).get("include_time", False)
     if not include_time:
         return (parsed.astimezone(timezone.utc).date() if isinstance(parsed, datetime) else parsed).isoformat()
     if not isinstance(parsed, datetime):

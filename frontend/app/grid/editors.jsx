@@ -66,40 +66,92 @@ function LongTextEditor({ col, value, seed, onCommit, onCancel, outside, inline 
   );
 }
 
-function isoToLocalInput(v) {
+// A stored date as a person would type it back: 6/14/2026, or 6/14/2026 3:05 PM (local time).
+function dateEditText(v, withTime) {
+  if (typeof v !== 'string' || !v) return '';
+  if (!withTime) { const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(v); return m ? Number(m[2]) + '/' + Number(m[3]) + '/' + m[1] : v; }
   const d = toDate(v);
-  if (!d) return '';
-  const p = x => String(x).padStart(2, '0');
-  return d.getFullYear() + '-' + p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes());
+  if (!d) return v;
+  const h = d.getHours() % 12 || 12;
+  return (d.getMonth() + 1) + '/' + d.getDate() + '/' + d.getFullYear() + ' ' + h + ':' + String(d.getMinutes()).padStart(2, '0') + (d.getHours() < 12 ? ' AM' : ' PM');
 }
 
-function DateEditor({ col, value, onCommit, onCancel, outside, inline }) {
+const CAL_WEEKDAYS = ['Su', 'Mo', 'Tu', 'We', 'Th', 'Fr', 'Sa'];
+
+// A month of days to click: a convenience beside the typed input, which stays the way in.
+function MiniCalendar({ selected, onPick }) {
+  const today = localToday();
+  const [month, setMonth] = useState(() => { const d = selected || today; return { y: d.y, m: d.m }; });
+  useEffect(() => { if (selected) setMonth({ y: selected.y, m: selected.m }); }, [selected && selected.y, selected && selected.m]); // eslint-disable-line react-hooks/exhaustive-deps
+  const first = new Date(month.y, month.m - 1, 1);
+  const lead = first.getDay(), days = diMonthLength(month.y, month.m);
+  const cells = [];
+  for (let i = 0; i < lead; i++) cells.push(null);
+  for (let d = 1; d <= days; d++) cells.push(d);
+  const step = n => setMonth(mo => { const i = mo.y * 12 + mo.m - 1 + n; return { y: Math.floor(i / 12), m: i % 12 + 1 }; });
+  const same = (d, day) => day && day.y === month.y && day.m === month.m && day.d === d;
+  const keep = e => e.preventDefault();  // the text input keeps the focus
+  return (
+    <div className="ce-cal" onMouseDown={keep} aria-label="Calendar">
+      <div className="ce-cal-head">
+        <button type="button" className="btn btn-ghost btn-icon btn-sm" aria-label="Previous month" onClick={() => step(-1)}><Icon name="chevron-left" size={14} /></button>
+        <span className="ce-cal-title">{first.toLocaleDateString(undefined, { month: 'long', year: 'numeric' })}</span>
+        <button type="button" className="btn btn-ghost btn-icon btn-sm" aria-label="Next month" onClick={() => step(1)}><Icon name="chevron-right" size={14} /></button>
+      </div>
+      <div className="ce-cal-grid" role="grid">
+        {CAL_WEEKDAYS.map(w => <span key={w} className="ce-cal-wd">{w}</span>)}
+        {cells.map((d, i) => d === null ? <span key={'b' + i} /> : (
+          <button key={d} type="button" className={cx('ce-cal-day', same(d, selected) && 'is-selected', same(d, today) && 'is-today')}
+            aria-label={new Date(month.y, month.m - 1, d).toLocaleDateString(undefined, { weekday: 'long', month: 'long', day: 'numeric', year: 'numeric' })}
+            onClick={() => onPick({ y: month.y, m: month.m, d })}>{d}</button>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+/* Dates are typed like any other cell ("6/14/2026", "June 14", "tomorrow", "+7d"): the line under
+   the input says which date that is before it is saved; the calendar is there to click. */
+function DateEditor({ col, value, seed, onCommit, onCancel, outside, inline }) {
   const withTime = !!(col.options && col.options.include_time);
-  const [text, setText] = useState(() => (withTime ? isoToLocalInput(value) : (typeof value === 'string' ? value.slice(0, 10) : '')));
+  const [text, setText] = useState(() => (seed !== null && seed !== undefined ? seed : dateEditText(value, withTime)));
+  const [invalid, setInvalid] = useState(false);
   const ref = useRef(null);
-  const out = t => {
-    if (!t) return null;
-    if (!withTime) return t;
-    const d = new Date(t);
-    return isNaN(d.getTime()) ? t : d.toISOString();
+  const reading = readDateInput(text, withTime);
+  const commit = move => {
+    if (reading.error) { setInvalid(true); if (ref.current) ref.current.select(); return; }
+    onCommit(reading.value, move);
   };
-  const commit = move => onCommit(out(text), move);
-  useOutsideCommit(outside, commit);
-  useLayoutEffect(() => { if (ref.current) ref.current.focus(); }, []);
+  useOutsideCommit(outside, () => { if (reading.error) onCancel(); else onCommit(reading.value, null); });
+  useLayoutEffect(() => { const el = ref.current; if (el) { el.focus(); const n = el.value.length; el.setSelectionRange(n, n); } }, []);
   const onKeyDown = e => {
     const mv = keyMove(e);
     if (mv) { e.preventDefault(); commit(inline ? null : mv); return; }
     if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); onCancel(); }
   };
-  const now = () => (withTime ? isoToLocalInput(new Date().toISOString()) : todayIso());
+  const pick = day => {
+    const at = withTime && reading.value ? toDate(reading.value) : null;
+    const when = withTime ? new Date(day.y, day.m - 1, day.d, at ? at.getHours() : 9, at ? at.getMinutes() : 0) : null;
+    onCommit(withTime ? when.toISOString() : diIsoDay(day), null);
+  };
+  const selected = reading.value ? (withTime ? (d => ({ y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() }))(toDate(reading.value))
+    : { y: Number(reading.value.slice(0, 4)), m: Number(reading.value.slice(5, 7)), d: Number(reading.value.slice(8, 10)) }) : null;
   return (
     <>
-      <div className="ce-box ce-date" style={{ height: inline ? 34 : '100%' }}>
-        <input ref={ref} type={withTime ? 'datetime-local' : 'date'} className="ce-input" value={text} onChange={e => setText(e.target.value)} onKeyDown={onKeyDown} aria-label={'Edit ' + col.name} />
+      <div className={cx('ce-box ce-date', invalid && 'is-invalid')} style={{ height: inline ? 34 : '100%' }}>
+        <input ref={ref} className="ce-input" value={text} onChange={e => { setText(e.target.value); setInvalid(false); }} onKeyDown={onKeyDown}
+          aria-label={'Edit ' + col.name} aria-invalid={invalid ? 'true' : undefined} aria-describedby={'date-reading-' + col.id}
+          placeholder={withTime ? '6/14/2026 3:05 PM' : '6/14/2026, June 14, tomorrow'} autoComplete="off" spellCheck="false" />
       </div>
-      <div className="ce-date-bar">
-        <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(out(now()), null)}>{withTime ? 'Now' : 'Today'}</button>
-        <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(null, null)}>Clear</button>
+      <div className="ce-date-pop">
+        <div id={'date-reading-' + col.id} className={cx('ce-date-reading', reading.error && 'is-error')} role="status" aria-live="polite">
+          {reading.error ? reading.error : reading.value ? <><Icon name="calendar" size={13} /> {reading.label}</> : 'Empty: type a date, or pick one'}
+        </div>
+        <MiniCalendar selected={selected} onPick={pick} />
+        <div className="ce-date-bar">
+          <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(readDateInput(withTime ? 'now' : 'today', withTime).value, null)}>{withTime ? 'Now' : 'Today'}</button>
+          <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(null, null)}>Clear</button>
+        </div>
       </div>
     </>
   );
@@ -295,7 +347,7 @@ function CellEditor(props) {
   }
 }
 
-const EDITOR_WIDTH = { long_text: 380, single_select: 240, multi_select: 300, contacts: 480, date: 200 };
+const EDITOR_WIDTH = { long_text: 380, single_select: 240, multi_select: 300, contacts: 480, date: 240 };
 
 // The floating editor over a grid cell: follows the cell when the grid scrolls, commits when
 // someone clicks elsewhere.

@@ -134,29 +134,6 @@ function parsePeopleText(text) {
   });
 }
 
-// A typed number as the grid stores it (percent columns are typed in percent): undefined when it
-// does not read as a number, so the server can say why.
-function parseNumberInput(text, percent) {
-  let t = String(text === null || text === undefined ? '' : text).trim();
-  if (!t) return null;
-  let neg = false;
-  if (/^\(.*\)$/.test(t)) { neg = true; t = t.slice(1, -1); }
-  const pct = t.endsWith('%');
-  if (pct) t = t.slice(0, -1);
-  t = t.replace(/[\s,$€£¥]|USD|EUR|GBP/gi, '');
-  // Shorthand people type for tickets and targets: 250k, 1.5m, 2b.
-  const scale = !pct && /^[+-]?(\d+\.?\d*|\.\d+)[kmb]$/i.test(t) ? { k: 1e3, m: 1e6, b: 1e9 }[t.slice(-1).toLowerCase()] : 1;
-  if (scale !== 1) t = t.slice(0, -1);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
-  let v = Number(t) * scale;
-  if (scale !== 1) v = Number(v.toPrecision(15));
-  if (!isFinite(v)) return undefined;
-  if (neg) v = -v;
-  if (percent) return Number((v / 100).toPrecision(15));
-  if (pct) return undefined;
-  return v;
-}
-
 // What the cell editor starts with when a value is edited (raw, not formatted).
 function editText(col, v) {
   if (v === null || v === undefined) return '';

@@ -361,6 +361,9 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const pasteValue = (col, text) => {
     if (text === '') return col.type === 'checkbox' ? false : null;
     if (col.type === 'contacts') return parsePeopleText(text);
+    // Relative dates ("tomorrow", "+7d") mean the person's own day, which the server cannot know;
+    // everything else the server reads itself, by the same rules as typing.
+    if (col.type === 'date') { const r = readDateInput(text, !!(col.options && col.options.include_time)); if (r.value) return r.value; }
     return text;
   };
   const onPaste = useCallback(async e => {
@@ -510,7 +513,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
           e.preventDefault();
           if (s.ar === s.n) { addRow(k); return; }
           const col = s.visibleCols[s.ac];
-          if (col && (col.type === 'checkbox' || col.type === 'date')) { startEdit(null); return; }
+          if (col && col.type === 'checkbox') { startEdit(null); return; }
           startEdit(k);
         }
     }
