@@ -38,6 +38,34 @@ FILTERS = {"action": "action = ?", "entity_type": "entity_type = ?", "entity_id"
            "actor_id": "actor_id = ?", "since": "at >= ?", "until": "at < ?"}
 
 
+# Where each kind of entity keeps the name a person knows it by (archived ones included: the log
+# outlives them).
+_NAMES = {"investor": ("investors", "name"), "column": ("grid_columns", "name"), "view": ("views", "name"),
+          "automation_rule": ("automation_rules", "name"), "user": ("users", "username"),
+          "service_token": ("service_tokens", "name"), "invite": ("invites", "email")}
+
+
+def name_entities(conn: sqlite3.Connection, entries: list[dict]) -> list[dict]:
+    """Give each entry an `entity_name` ("Halcyon Family Office", "Fund III"), one query per
+    kind of entity; None when the entity has no name or is not known."""
+    wanted: dict[str, set] = {}
+    for entry in entries:
+        if entry.get("entity_type") in _NAMES and entry.get("entity_id"):
+            wanted.setdefault(entry["entity_type"], set()).add(entry["entity_id"])
+    names: dict[tuple[str, str], str] = {}
+    for kind, ids in wanted.items():
+        table, column = _NAMES[kind]
+        ids = list(ids)
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            chunk = ids[start:start + 500]
+            for entity_id, name in conn.execute(
+                    f"SELECT id, {column} FROM {table} WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+                names[(kind, entity_id)] = name or None
+    for entry in entries:
+        entry["entity_name"] = names.get((entry.get("entity_type"), entry.get("entity_id")))
+    return entries
+
+
 def list_entries(conn: sqlite3.Connection, filters: dict, limit: int, offset: int) -> tuple[list, int]:
     """Newest first. `filters` keys are those of FILTERS; returns (entries, total)."""
     where = [FILTERS[k] for k in FILTERS if filters.get(k)]
@@ -50,7 +78,7 @@ def list_entries(conn: sqlite3.Connection, filters: dict, limit: int, offset: in
     entries = [{"id": r[0], "at": r[1], "actor": {"type": r[2], "id": r[3], "name": r[4]},
                 "action": r[5], "entity_type": r[6], "entity_id": r[7],
                 "details": json.loads(r[8]) if r[8] else {}, "ip": r[9]} for r in rows]
-    return entries, total
+    return name_entities(conn, entries), total
 
 
 class AuditLog:

@@ -541,7 +541,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     if applied:
         print(f"venture-crm: applied migrations {', '.join(applied)}", flush=True)
-    print(f"venture-crm {__version__} listening on http://{host}:{port} "
+    # 0.0.0.0 is where it listens, not an address a browser can open.
+    shown = f"http://localhost:{port}" if host in ("0.0.0.0", "::") else f"http://{host}:{port}"
+    print(f"venture-crm {__version__} listening on {host}:{port}; open {shown} "
           f"(env {settings.env}, data {settings.data_dir}, ready in "
           f"{(time.perf_counter() - started) * 1000:.0f} ms)", flush=True)
     try:

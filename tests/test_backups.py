@@ -16,7 +16,7 @@ import pytest
 from backend.backups.store import Backups
 from backend.db import Database, connect
 from backend.migrate import apply_migrations, discover
-from helpers import ROOT
+from helpers import PASSWORD, ROOT, make_user
 
 
 def names(client):
@@ -237,3 +237,25 @@ def test_reset_all_data_takes_a_backup_and_archives(fresh_server):
     assert row["id"] in {i["id"] for i in archive["investors"]} and "Extra" in {c["name"] for c in archive["columns"]}
     assert any(b["kind"] == "pre_reset" and b["id"] == resp.data["backup"] for b in admin.get("/api/fundraising/backups").data)
     assert admin.post(f"/api/fundraising/rows/{row['id']}/restore").status == 200
+
+
+def test_restore_preview_says_who_is_signed_out_or_locked_out(start_server):
+    """A user added since the backup loses access; a password changed since signs that person out
+    (the preview names them, and says when the one restoring is among them)."""
+    srv = start_server()
+    admin = srv.bootstrap()
+    kept = make_user(admin)
+    backup = admin.post("/api/fundraising/backup").data
+    quiet = admin.post("/api/fundraising/restore-preview", {"id": backup["id"]}).data["accounts"]
+    assert quiet == {"removed": [], "signed_out": [], "role_changed": [], "added": [],
+                     "everyone_signed_out": False, "you": "kept"}
+    newcomer = make_user(admin)
+    admin.patch(f"/api/admin/users/{kept['id']}", {"role": "admin"})
+    changed = admin.post("/api/auth/password", {"current_password": PASSWORD, "new_password": PASSWORD + " two"})
+    assert changed.status == 200, changed
+    admin = srv.client(changed.json["token"])
+    accounts = admin.post("/api/fundraising/restore-preview", {"id": backup["id"]}).data["accounts"]
+    assert accounts["removed"] == [newcomer["username"]]
+    assert accounts["signed_out"] == ["admin"] and accounts["you"] == "signed_out"
+    assert accounts["role_changed"] == [f"{kept['username']} (admin -> member)"]
+    assert accounts["everyone_signed_out"] is False

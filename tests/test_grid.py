@@ -459,3 +459,32 @@ def test_shed_empties_big_lists_and_dicts_in_slices():
     other = ("a tuple", "is left alone")
     shed(rows, by_id, other, None)
     assert rows == [] and by_id == {} and kept == [5] and other == ("a tuple", "is left alone")
+
+
+def test_new_fund_columns_sit_after_name_list_and_status_in_creation_order(start_server):
+    admin = start_server().bootstrap()
+    names = lambda: [c["name"] for c in admin.get("/api/fundraising/columns").data]  # noqa: E731
+    # A fund placed by hand at the end (as funds were before) stays where it was put.
+    legacy = add_column(admin, "Fund 2019", "fund", position=len(names()))
+    assert names()[-1] == "Fund 2019" and legacy["position"] == len(names()) - 1
+    add_column(admin, "Ticket", "currency")  # other types still go last
+    first = add_column(admin, "Fund I", "fund")
+    second = add_column(admin, "Fund II", "fund")
+    assert (first["position"], second["position"]) == (3, 4)
+    got = names()
+    assert got[:6] == ["Name", "List", "Status", "Fund I", "Fund II", "Contacts"], got
+    assert got[-2:] == ["Fund 2019", "Ticket"]
+    # A single select moved beside Status belongs to the leading block; an explicit position wins.
+    type_col = add_column(admin, "Type", "single_select", {"choices": ["LP", "Angel"]}, position=3)
+    assert type_col["position"] == 3
+    add_column(admin, "Fund III", "fund")
+    add_column(admin, "Fund X", "fund", position=1)
+    assert names()[:8] == ["Name", "Fund X", "List", "Status", "Type", "Fund I", "Fund II", "Fund III"], names()
+
+
+def test_sample_grid_puts_its_funds_on_the_first_screen(start_server):
+    admin = start_server().bootstrap()
+    assert admin.post("/api/fundraising/sample").status == 201
+    columns = admin.get("/api/fundraising/grid").data["columns"]
+    assert [c["name"] for c in columns][:6] == ["Name", "List", "Status", "Fund I", "Fund II", "Fund III"]
+    assert [c["position"] for c in columns if c["type"] == "fund"] == [3, 4, 5]

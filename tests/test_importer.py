@@ -119,7 +119,8 @@ def test_fixture_columns_are_inferred_sensibly():
     assert [c["name"] for c in by_name["Tags"].options["choices"]] == [
         "Bitcoin-native", "Warm intro", "Conference", "Re-up", "Co-invest", "Fund III"]  # first seen
     assert [c["name"] for c in by_name["Status"].options["choices"]][:3] == ["Not Contacted", "Committed", "Soft Circle"]
-    assert by_name["Fund III"].options["precision"] == 2 and by_name["Fund I"].options["currency"] == "USD"
+    # Whole amounts stay whole and cents show where an amount has them: precision 0, never a column of ".00"
+    assert by_name["Fund III"].options["precision"] == 0 and by_name["Fund I"].options["currency"] == "USD"
     assert by_name["Last Contact"].options == {"include_time": False}
     assert by_name["Deck"].reason.startswith("attachments")
     assert by_name["Notes"].sample[0].startswith("1/8: Intro call")
@@ -136,21 +137,35 @@ def test_fixture_plan_matches_expected_values_and_reimport_changes_nothing():
     assert [c["line"] for c in plan.creates] == table.lines
     status = next(c for c in columns if c["name"] == "Status")
     assert plan.choices_to_add == {status["id"]: ["Intro Requested", "In Diligence"]}
+    people = ("Primary Contact", "Email", "Phone")  # one person per row, in Contacts
     assert [(c["name"], c["type"]) for c in plan.new_columns] == [
         (name, kind) for name, kind in FIXTURE_TYPES.items()
-        if name not in ("Name", "Status", "Last Contact", "Lead Source", "Notes")]
+        if name not in ("Name", "Status", "Last Contact", "Lead Source", "Notes", *people)]
     by_header = {c["header"]: c for c in plan.columns}
     assert by_header["Lead Source"]["target"] == "col_lead_source" and by_header["Lead Source"]["type"] == "text"
     assert by_header["Lead Source"]["inferred_type"] == "single_select" and not by_header["Lead Source"]["new"]
     assert by_header["Fund I"]["new"] and by_header["Fund I"]["target"] is None
+    assert [by_header[h]["contact"] for h in people] == [
+        {"person": 1, "field": "name"}, {"person": 1, "field": "email"}, {"person": 1, "field": "phone"}]
+    assert {by_header[h]["target"] for h in people} == {"col_contacts"} and by_header["Fund I"]["contact"] is None
+    assert plan.people == [{"person": 1, "columns": {"name": "Primary Contact", "email": "Email", "phone": "Phone"}}]
 
     refs = {c["name"]: c["id"] for c in columns} | {c["name"]: "new:" + c["name"] for c in plan.new_columns}
     name_ref = refs["Name"]
     planned = {create["values"][name_ref]: create["values"] for create in plan.creates}
+    assert planned["Tundra Partners Inc."]["col_contacts"] == [{
+        "name": "John Novak", "email": "john.novak@tundra.com", "phone": "+1 (512) 555-9711", "title": None,
+        "id": None}]
+    assert plan.people_added == 300
     expected = json.loads((SHARED / "airtable_investors.csv.expected.json").read_text())
     checked = 0
     for investor, values in expected.items():
         for column, want in values.items():
+            if column == "Email":  # the person's email
+                got = planned[investor]["col_contacts"][0]["email"]
+                assert got == want, (investor, got, want)
+                checked += 1
+                continue
             got = planned[investor].get(refs[column])
             assert got == want and type(got) in ((type(want),) if not isinstance(want, float) else (int, float)), (
                 investor, column, got, want)
@@ -250,7 +265,7 @@ def test_messy_file_infers_and_plans_with_precise_errors():
         "Name": "text", "Amount": "currency", "Last Contact": "date", "Deck": "text", "Co-invest With": "text",
         "Tags": "multi_select", "Owner": "single_select", "Owner (2)": "text", "Column 9": "text", "Note": "long_text"}
     assert guesses["Amount"].problems == 2  # 1.5M and $2k: still currency, flagged per row
-    assert guesses["Amount"].options == {"precision": 2, "symbol": "$"}
+    assert guesses["Amount"].options == {"precision": 0, "symbol": "$"}
     assert guesses["Last Contact"].options == {"include_time": True}
     assert "attachments" in guesses["Deck"].reason and "linked records" in guesses["Co-invest With"].reason
     plan = im.plan_import(table, default_columns(), [])
@@ -306,7 +321,7 @@ def test_dates_in_every_format():
     (["checked", "", "checked"], "checkbox", {}),
     (["TRUE", "FALSE", "yes", "No"], "checkbox", {}),
     (["$1,250,000.00", "($5,000)", "-$5,000", "$0"], "currency", {"precision": 0, "symbol": "$"}),
-    (["$1.50", "$2"], "currency", {"precision": 2, "symbol": "$"}),
+    (["$1.50", "$2"], "currency", {"precision": 0, "symbol": "$"}),  # $1.50 keeps its cents as a value
     (["£100", "£2,000"], "currency", {"precision": 0, "symbol": "£"}),
     (["1", "2.5", "-3", "1,000"], "number", {}),
     (["02134", "10001", "94105"], "text", {}),  # leading zeros: codes, not numbers
@@ -369,7 +384,8 @@ def test_key_normalisation_matches_existing_rows():
     rows = [("r1", {"col_name": "Acme Capital, LLC", "col_status": "Committed"})]
     plan = plan_text("Name,Status\nAcme Capital LLC,Passed\n", rows=rows)
     assert plan.creates == [] and plan.updates == [
-        {"line": 2, "row_id": "r1", "values": {"col_status": "Passed"}, "old": {"col_status": "Committed"}}]
+        {"line": 2, "row_id": "r1", "values": {"col_status": "Passed"}, "old": {"col_status": "Committed"},
+         "name": "Acme Capital, LLC"}]  # the investor's name as stored, for the preview
     # The key cell identified the row: its spelling in the file does not rename the investor.
     assert plan_text("Name,Status\nacme capital llc,Committed\n", rows=rows).unchanged == 1
 
@@ -395,10 +411,10 @@ def test_updates_compare_normalised_values_and_empty_cells_keep_or_clear():
     assert plan.updates == [{"line": 2, "row_id": "r1", "values": {
         "col_status": None, "amt": None, "pct": None, "tags": None, "ok": False, "web": None,
         "col_lead_source": None, "col_last_contact": None}, "old": {k: stored[k] for k in (
-            "col_status", "amt", "pct", "tags", "ok", "web", "col_lead_source", "col_last_contact")}}]
+            "col_status", "amt", "pct", "tags", "ok", "web", "col_lead_source", "col_last_contact")}, "name": "Acme"}]
     plan = plan_text("Name,Amount,Tags\nAcme,\"$1,250,001\",\"B, C\"\nBeta,5,A\n", columns, rows)
     assert plan.updates == [{"line": 2, "row_id": "r1", "values": {"amt": 1250001, "tags": ["B", "C"]},
-                             "old": {"amt": 1250000, "tags": ["B", "A"]}}]
+                             "old": {"amt": 1250000, "tags": ["B", "A"]}, "name": "Acme"}]
     assert plan.creates == [{"line": 3, "values": {"col_name": "Beta", "amt": 5, "tags": ["A"]}}]
     assert plan.choices_to_add == {"tags": ["C"]}
     with pytest.raises(BadRequest, match="empty must be"):
@@ -428,7 +444,8 @@ def test_new_investors_need_a_name_and_keys_can_be_other_columns():
     rows = [("r1", {"col_name": "Acme", "em": "ann@acme.com"})]
     plan = plan_text("Email,Name,Status\nANN@acme.com,,Passed\nbob@b.io,,\ncy@c.io,Cy Fund,\n", columns, rows,
                      key="email")
-    assert plan.updates == [{"line": 2, "row_id": "r1", "values": {"col_status": "Passed"}, "old": {"col_status": None}}]
+    assert plan.updates == [{"line": 2, "row_id": "r1", "values": {"col_status": "Passed"}, "old": {"col_status": None},
+                             "name": "Acme"}]
     assert plan.errors == [{"line": 3, "column": "Name", "message": "a new investor needs a Name"}]
     assert plan.creates == [{"line": 4, "values": {"em": "cy@c.io", "col_name": "Cy Fund", "col_status": None}}]
     # Email keys compare as addresses: the dots stay significant.
@@ -451,7 +468,7 @@ def test_mapping_targets_and_mistakes():
     by_header = {c["header"]: c for c in plan.columns}
     assert by_header["Junk"] == {"header": "Junk", "target": None, "target_name": None, "type": None, "new": False,
                                  "skipped": True, "inferred_type": "text", "sample": ["zz"], "problems": 0,
-                                 "reason": "free text"}
+                                 "reason": "free text", "contact": None}
     assert by_header["Stage"]["target"] == "col_status" and by_header["Stage"]["target_name"] == "Status"
 
     for mapping, message in (
@@ -480,6 +497,71 @@ def test_mapping_targets_and_mistakes():
     plan = plan_text("Name,Last Modified\nA,2026-01-01\n")
     assert plan.warnings == ["column 'Last Modified' is not imported: 'Last Modified' is a computed column"]
     assert plan.creates == [{"line": 2, "values": {"col_name": "A"}}]
+
+
+def test_person_columns_merge_into_the_people_an_investor_has():
+    stored = [{"id": "p1", "name": "Ann Lee", "email": "ann@acme.com", "phone": "555-0100", "title": "CIO"},
+              {"id": "p2", "name": "Hand Added", "email": None, "phone": None, "title": None}]
+    rows = [("r1", {"col_name": "Acme", "col_contacts": stored})]
+    head = "Name,Contact Email,First Name,Last Name,Mobile,Job Title,Alt Contact,Alt Email\n"
+    same = head + "Acme,ANN@acme.com,Ann,Lee,555-0100,CIO,,\n"
+    plan = plan_text(same, rows=rows)
+    assert plan.unchanged == 1 and plan.people_added == 0  # matched by email in another case: nothing new
+    assert plan.people == [
+        {"person": 1, "columns": {"email": "Contact Email", "first_name": "First Name", "last_name": "Last Name",
+                                  "phone": "Mobile", "title": "Job Title"}},
+        {"person": 2, "columns": {"name": "Alt Contact", "email": "Alt Email"}}]
+    # Empty cells keep a stored phone and title, or clear them; the hand-added person always stays.
+    blank = head + "Acme,ann@acme.com,Ann,Lee,,,Bo Chan,bo@acme.com\n"
+    for empty, phone in (("keep", "555-0100"), ("clear", None)):
+        plan = plan_text(blank, rows=rows, empty=empty)
+        [update] = plan.updates
+        assert [(p["id"], p["name"], p["phone"]) for p in update["values"]["col_contacts"]] == [
+            ("p1", "Ann Lee", phone), ("p2", "Hand Added", None), (None, "Bo Chan", None)], empty
+        assert plan.people_added == 1
+    # A person without an email is found by name; a new email for a known name updates it.
+    plan = plan_text(head + "Acme,new@acme.com,Ann,Lee,,,hand added,\n", rows=rows)
+    people = plan.updates[0]["values"]["col_contacts"]
+    assert [(p["id"], p["email"]) for p in people] == [("p1", "new@acme.com"), ("p2", None)]
+    # Problems are the cell's: a bad email, a phone that belongs to no one.
+    plan = plan_text(head + "Acme,not-an-email,,,,,,\nBeta,,,,555-0199,,,\n",
+                     mapping={"Contact Email": {"contact": "email"}})
+    assert [(e["line"], e["column"], e["message"]) for e in plan.errors] == [
+        (2, "Contact Email", "'not-an-email' is not a valid email address"),
+        (3, "Mobile", "the phone '555-0199' belongs to no one: this line has no contact name or email")]
+
+
+def test_person_columns_are_inferred_only_where_they_fit():
+    def targets(text, columns=None, **kwargs):
+        plan = plan_text(text, columns, **kwargs)
+        return {c["header"]: (c["contact"] or {}).get("field") or c["target_name"] for c in plan.columns}, plan
+    # An "Email" column of notes, a lone Title and Phone (no one to belong to) stay columns.
+    got, _ = targets("Name,Email,Title,Phone\nA,see notes,CIO,555-0100\nB,call first,CEO,\n")
+    assert got == {"Name": "Name", "Email": "Email", "Title": "Title", "Phone": "Phone"}
+    # The file's own Contacts column (this app's export) fills Contacts: the rest stay columns.
+    got, plan = targets("Name,Contacts,Primary Contact,Email\nA,Ann <ann@a.io>,Ann,ann@a.io\n")
+    assert got == {"Name": "Name", "Contacts": "Contacts", "Primary Contact": "Primary Contact", "Email": "Email"}
+    assert plan.warnings == ["Primary Contact, Email are imported as columns, not as people: "
+                             "the file's 'Contacts' column fills 'Contacts'"]
+    with pytest.raises(BadRequest, match="already fills 'Contacts'; it cannot also take person columns"):
+        plan_text("Name,Contacts,Boss\nA,Ann,Bo\n", mapping={"Boss": {"contact": "name"}})
+    # No contacts column (archived): nothing is inferred, and asking for people says why not.
+    columns = [c for c in default_columns() if c["type"] != "contacts"]
+    got, _ = targets("Name,Primary Contact,Email\nA,Ann,ann@a.io\n", columns)
+    assert got == {"Name": "Name", "Primary Contact": "Primary Contact", "Email": "Email"}
+    with pytest.raises(BadRequest, match="the grid has no contacts column"):
+        plan_text("Name,Boss\nA,Bo\n", columns, mapping={"Boss": {"contact": "name"}})
+    # A grid that has an "Email" column from an import before people were: told where Email goes now.
+    columns = default_columns() + [{"id": "em", "name": "Email", "type": "email", "options": {}}]
+    got, plan = targets("Name,Primary Contact,Email\nA,Ann,ann@a.io\n", columns)
+    assert got["Email"] == "email" and plan.warnings == [
+        "Email goes to the people in 'Contacts' now, not to the grid's column of the same name; "
+        "map it there to keep filling it"]
+    got, plan = targets("Name,Primary Contact,Email\nA,Ann,ann@a.io\n", columns, mapping={"Email": {"to": "Email"}})
+    assert got["Email"] == "Email" and plan.warnings == []
+    # The key column is never a person's, even when it reads like one.
+    got, _ = targets("Email,Name\nann@a.io,Acme\n", key="Email")
+    assert got == {"Email": "Email", "Name": "Name"}
 
 
 def test_contacts_cells_round_trip_and_keep_person_ids():
@@ -719,7 +801,8 @@ grid_types = [t for t in ct.TYPES if t not in ("formula",)]
 def fuzz_case(draw):
     width = draw(st.integers(1, 5))
     headers = draw(st.lists(st.sampled_from(["Name", "Status", "Amount", "Tags", "List", "Contacts", "X", "name",
-                                             "Last Modified", ""]), min_size=width, max_size=width))
+                                             "Last Modified", "", "Email", "Primary Contact", "Phone"]),
+                            min_size=width, max_size=width))
     body = draw(st.lists(st.lists(cell, min_size=width, max_size=width), max_size=8))
     out = io.StringIO()
     writer = csv.writer(out)
@@ -735,7 +818,9 @@ def fuzz_case(draw):
     mapping = draw(st.one_of(st.none(), st.dictionaries(
         st.sampled_from(headers + ["Nope"]),
         st.sampled_from([{"skip": True}, {"type": "text"}, {"to": "Status"}, {"to": "New", "type": "number"},
-                         {"to": "col_contacts"}, {"type": "fund"}, {"to": "Last Modified"}, {"bad": 1}, 3]),
+                         {"to": "col_contacts"}, {"type": "fund"}, {"to": "Last Modified"}, {"bad": 1}, 3,
+                         {"contact": "email"}, {"contact": "name", "person": 2}, {"contact": False},
+                         {"contact": "phone", "person": 3}, {"contact": "title", "to": "X"}]),
         max_size=3)))
     return out.getvalue().encode(), columns, rows, draw(st.sampled_from(["Name", "Status", "X"])), mapping, \
         draw(st.sampled_from(["keep", "clear"]))

@@ -26,7 +26,7 @@ def verify_backup(req: Request) -> Reply:
 
 def restore_preview(req: Request) -> Reply:
     """What restoring a backup would change (per table, and investors gained, lost, changed)."""
-    return ok(req.app.backups.preview(req.data["id"]))
+    return ok(req.app.backups.preview(req.data["id"], req.principal.id))
 
 
 def restore_backup(req: Request) -> Reply:

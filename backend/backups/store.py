@@ -212,23 +212,28 @@ class Backups:
                            code="backup_invalid", verify=manifest["verify"])
         return self.dir / f"{backup_id}.db"
 
-    def preview(self, backup_id: str) -> dict:
-        """What a restore would change: row counts per table, and investors gained, lost, changed."""
+    def preview(self, backup_id: str, restorer_id: str | None = None) -> dict:
+        """What a restore would change: row counts per table, investors gained, lost, changed, and
+        who would lose access or be signed out (`restorer_id`: the person asking)."""
         path = self._checked(backup_id)
         manifest = self.get(backup_id)
+        users_sql = "SELECT id, username, role, is_active, token_version FROM users"
         with self.db.read() as conn:
             current = {r[0]: conn.execute(f'SELECT count(*) FROM "{r[0]}"').fetchone()[0] for r in conn.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
             now_rows = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
                 "SELECT id, name, version, archived_at IS NOT NULL FROM investors")}
+            now_users = {r[0]: r[1:] for r in conn.execute(users_sql)}
         src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             has_investors = src.execute(
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'investors'").fetchone()
             then_rows = {r[0]: (r[1], r[2], r[3]) for r in src.execute(
                 "SELECT id, name, version, archived_at IS NOT NULL FROM investors")} if has_investors else {}
+            then_users = {r[0]: r[1:] for r in src.execute(users_sql)}
         finally:
             src.close()
+        accounts = _account_changes(now_users, then_users, restorer_id)
         gone = [now_rows[i][0] for i in now_rows.keys() - then_rows.keys()]
         back = [then_rows[i][0] for i in then_rows.keys() - now_rows.keys()]
         changed = [now_rows[i][0] for i in now_rows.keys() & then_rows.keys() if now_rows[i] != then_rows[i]]
@@ -237,7 +242,8 @@ class Backups:
                 "tables": {t: {"backup": manifest["row_counts"].get(t, 0), "current": current.get(t, 0)} for t in tables},
                 "investors": {"removed_by_restore": len(gone), "added_by_restore": len(back), "changed": len(changed),
                               "examples": {"removed": sorted(gone)[:10], "added": sorted(back)[:10],
-                                           "changed": sorted(changed)[:10]}}}
+                                           "changed": sorted(changed)[:10]}},
+                "accounts": accounts}
 
     # --- restoring ---------------------------------------------------------------------------------
 
@@ -323,6 +329,25 @@ def reset_all_data(backups: Backups, grid, actor: Principal, phrase: str) -> dic
         raise BadRequest(f"type the phrase '{RESET_PHRASE}' to confirm", field="confirm")
     backup = backups.create("pre_reset", actor, note="before reset-all-data")
     return {"backup": backup["id"], "archived": grid.archive_everything(actor)}
+
+
+def _account_changes(now: dict, then: dict, restorer_id: str | None) -> dict:
+    """Who a restore locks out or signs out. A session carries its user's token_version, so a
+    user missing from the backup, inactive in it, or at another token_version there is signed out
+    (and the first two cannot sign back in)."""
+    active_now = {uid: u for uid, u in now.items() if u[2]}
+    removed = sorted(u[0] for uid, u in active_now.items() if uid not in then or not then[uid][2])
+    signed_out = sorted(u[0] for uid, u in active_now.items() if uid in then and then[uid][2] and then[uid][3] != u[3])
+    role_changed = sorted(f"{u[0]} ({u[1]} -> {then[uid][1]})" for uid, u in active_now.items()
+                          if uid in then and then[uid][2] and then[uid][1] != u[1])
+    added = sorted(u[0] for uid, u in then.items() if u[2] and uid not in active_now)
+    you = None
+    if restorer_id in active_now:
+        you = ("removed" if restorer_id not in then or not then[restorer_id][2]
+               else "signed_out" if then[restorer_id][3] != active_now[restorer_id][3] else "kept")
+    return {"removed": removed, "signed_out": signed_out, "role_changed": role_changed, "added": added,
+            "everyone_signed_out": bool(active_now) and len(removed) + len(signed_out) == len(active_now),
+            "you": you}
 
 
 class Scheduler(PeriodicThread):

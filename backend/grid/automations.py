@@ -1,16 +1,21 @@
 """Automation rules that keep the lists (main, follow-up, graveyard, longshot) and other cells right.
 
 A rule is a condition (a filter group, evaluated exactly like a view's filter) and an action
-(`move_to_list` or `set_value`). Rules with trigger `edit` run inside the transaction of every
-grid edit, on the edited row; rules with trigger `schedule` run periodically over every live row
-(time passes: "last contact more than 30 days ago"); `both` does both. Each change an action
-makes is a normal grid change attributed to the rule, audited, and written to the run log.
+(`move_to_list` or `set_value`). Rules with trigger `edit` react inside the transaction of a grid
+edit that changed a field their condition reads; rules with trigger `schedule` run over every live
+row when the scheduler or a person starts a run; `both` does both. A run is planned first (`plan`:
+per rule, which investors, which cell from what to what) and then applies exactly that plan, so a
+preview (the plan alone) and the run cannot disagree. Each change is a normal grid change
+attributed to the rule, audited, and written to the run log under its run's id; `undo_run` puts a
+run's cells back as one audited edit, leaving alone every cell someone changed since.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,12 +25,23 @@ from . import column_types as ct, view_engine
 from ..db import Database, new_id, utc_now
 from ..errors import BadRequest, Conflict, NotFound
 from ..periodic import PeriodicThread
-from ..principal import Principal
+from ..principal import Principal, system
 
 TRIGGERS = ("edit", "schedule", "both")
 ACTIONS = ("move_to_list", "set_value")
 RULE_FIELDS = "id, name, enabled, trigger, condition, action, position, created_at, updated_at"
+RUN_FIELDS = ("r.id, r.rule_id, a.name, r.investor_id, i.name, r.at, r.trigger, r.outcome, r.details, r.batch_id,"
+              " r.undone_at")
+BATCH_FIELDS = ("id, trigger, rule_id, actor_type, actor_id, actor_name, started_at, planned, undone_at,"
+                " undone_by_type, undone_by_id, undone_by_name, undo")
 SCHEDULE_BATCH = 500
+PREVIEW_INVESTORS = 200   # investors a preview lists per rule (its counts are always exact)
+GROUP_CHANGES = 8         # changes the grouped run log shows per run (the rest: ?run_id=)
+UNDO_LEFT_LISTED = 200    # cells an undo left alone that it names one by one
+# Statuses the follow-up rule never touches: these investors are talked to, or done.
+SETTLED_STATUSES = ("Committed", "Soft Circle", "Passed")
+# Computed columns that change with every edit: a rule reading them reacts to any edit.
+EVERY_EDIT = ("last_modified_time", "last_modified_by")
 
 
 def _today():
@@ -38,6 +54,12 @@ def _rule_dict(row) -> dict:
             "created_at": row[7], "updated_at": row[8]}
 
 
+def _run_dict(r) -> dict:
+    return {"id": r[0], "rule_id": r[1], "rule_name": r[2], "investor_id": r[3], "investor_name": r[4] or None,
+            "at": r[5], "trigger": r[6], "outcome": r[7], "details": json.loads(r[8]) if r[8] else {},
+            "run_id": r[9], "undone_at": r[10]}
+
+
 def _referenced_columns(group: dict) -> set[str]:
     found = set()
     for cond in group.get("conditions", []):
@@ -48,13 +70,40 @@ def _referenced_columns(group: dict) -> set[str]:
     return found
 
 
+def _names(items: list[str], shown: int = 5) -> str:
+    """'A, B and C' / 'A, B, C, D, E and 7 more' for messages that name investors."""
+    items = list(dict.fromkeys(i or "an unnamed investor" for i in items))
+    if len(items) > shown:
+        return ", ".join(items[:shown]) + f" and {len(items) - shown} more"
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1] if items else ""]))
+
+
+@dataclass
+class Plan:
+    """What a run would change now. `changes` are (rule, investor id, {column id: (old, new)}) in
+    the order the run applies them; `token` fingerprints them, so a run confirmed from a preview
+    can refuse when what it would do is no longer what the person saw."""
+    rules: list
+    rows_checked: int
+    changes: list
+    names: dict
+    columns_by_id: dict
+    version: int
+
+    @property
+    def token(self) -> str:
+        body = json.dumps([[rule["id"], rid, sorted([cid, old, new] for cid, (old, new) in diff.items())]
+                           for rule, rid, diff in self.changes], default=str)
+        return hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
 class Automations:
-    """Rule storage, the interpreter, and the scheduled run."""
+    """Rule storage, the interpreter, runs (plan, preview, apply, undo) and the run log."""
 
     def __init__(self, db: Database):
         self.db = db
         db.on_reset(self.invalidate)  # compiled rules are recompiled from the table
-        self._compiled: tuple[int, str, list] | None = None  # (grid seq, day, [(rule, predicate, action)])
+        self._compiled: tuple | None = None  # (key, [(rule, predicate, columns it reads)])
         self._lock = threading.Lock()
         self._rules_version = 0
 
@@ -183,38 +232,99 @@ class Automations:
         self.invalidate()
         return self.list_rules(columns_by_id, rule_id)[0]
 
-    def runs(self, limit: int, offset: int, rule_id: str | None = None) -> tuple[list[dict], int]:
-        where, args = ("WHERE r.rule_id = ?", [rule_id]) if rule_id else ("", [])
-        with self.db.read() as conn:
-            total = conn.execute(f"SELECT count(*) FROM automation_runs r {where}", args).fetchone()[0]
-            rows = conn.execute(
-                "SELECT r.id, r.rule_id, a.name, r.investor_id, i.name, r.at, r.trigger, r.outcome, r.details"
-                " FROM automation_runs r JOIN automation_rules a ON a.id = r.rule_id"
-                f" LEFT JOIN investors i ON i.id = r.investor_id {where} ORDER BY r.id DESC LIMIT ? OFFSET ?",
-                [*args, limit, offset]).fetchall()
-        return [{"id": r[0], "rule_id": r[1], "rule_name": r[2], "investor_id": r[3], "investor_name": r[4] or None,
-                 "at": r[5], "trigger": r[6], "outcome": r[7], "details": json.loads(r[8]) if r[8] else {}}
-                for r in rows], total
-
     def seed_defaults(self, actor: Principal, columns: list[dict]) -> None:
-        """The two rules the team always had: passed -> graveyard, gone quiet -> follow-up."""
+        """The two rules the team always had, made conservative: passed -> graveyard when someone
+        sets Passed; gone quiet -> follow-up, off until a person has seen what it would move, and
+        never for investors never contacted or already Committed, Soft Circle or Passed."""
         by_name = {c["name"]: c for c in columns}
         by_id = {c["id"]: c for c in columns}
         status, last_contact, lists = by_name.get("Status"), by_name.get("Last Contact"), by_name.get("List")
         if not (status and last_contact and lists):
             return
         defaults = [
-            {"name": "Passed investors move to the graveyard", "trigger": "both",
+            {"name": "Passed investors move to the graveyard", "trigger": "edit", "enabled": True,
              "condition": {"op": "and", "conditions": [{"column_id": status["id"], "operator": "is", "value": "Passed"}]},
              "action": {"type": "move_to_list", "list": "graveyard"}},
-            {"name": "No contact for 30 days: move to follow-up", "trigger": "schedule",
+            {"name": "No contact for 30 days: move to follow-up", "trigger": "schedule", "enabled": False,
              "condition": {"op": "and", "conditions": [
+                 {"column_id": last_contact["id"], "operator": "is_not_empty", "value": None},
                  {"column_id": last_contact["id"], "operator": "is_before", "value": {"days_ago": 30}},
-                 {"column_id": lists["id"], "operator": "is", "value": "main"}]},
+                 {"column_id": lists["id"], "operator": "is", "value": "main"},
+                 {"column_id": status["id"], "operator": "is_none_of", "value": list(SETTLED_STATUSES)}]},
              "action": {"type": "move_to_list", "list": "follow_up"}},
         ]
         for rule in defaults:
             self.create_rule(actor, rule, by_id)
+
+    # --- the run log ---------------------------------------------------------------------------
+
+    def runs(self, limit: int, offset: int, rule_id: str | None = None,
+             run_id: str | None = None) -> tuple[list[dict], int]:
+        """Every change a rule made (or tried to), newest first; of one rule, or of one run."""
+        where = [w for w, v in (("r.rule_id = ?", rule_id), ("r.batch_id = ?", run_id)) if v]
+        args = [v for v in (rule_id, run_id) if v]
+        clause = ("WHERE " + " AND ".join(where)) if where else ""
+        with self.db.read() as conn:
+            total = conn.execute(f"SELECT count(*) FROM automation_runs r {clause}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT {RUN_FIELDS} FROM automation_runs r JOIN automation_rules a ON a.id = r.rule_id"
+                f" LEFT JOIN investors i ON i.id = r.investor_id {clause} ORDER BY r.id DESC LIMIT ? OFFSET ?",
+                [*args, limit, offset]).fetchall()
+        return [_run_dict(r) for r in rows], total
+
+    def run_groups(self, limit: int, offset: int, rule_id: str | None = None) -> tuple[list[dict], int]:
+        """The run log by run, newest first: each manual or scheduled run with its counts, its first
+        changes, and whether it can still be undone; a change an edit set off stands alone."""
+        key = "coalesce(batch_id, 'change:' || id)"
+        where, args = ("WHERE rule_id = ?", [rule_id]) if rule_id else ("", [])
+        with self.db.read() as conn:
+            total = conn.execute(f"SELECT count(DISTINCT {key}) FROM automation_runs {where}", args).fetchone()[0]
+            page = conn.execute(f"SELECT {key}, batch_id, max(id) FROM automation_runs {where} GROUP BY 1"
+                                " ORDER BY 3 DESC LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+            batch_ids = [b for _, b, _ in page if b]
+            marks = ",".join("?" * len(batch_ids))
+            batches = {r[0]: r for r in conn.execute(
+                f"SELECT {BATCH_FIELDS} FROM automation_batches WHERE id IN ({marks})", batch_ids)}
+            counts: dict[str, dict] = {}
+            for bid, rid, name, outcome, n, investors, undone in conn.execute(
+                    "SELECT r.batch_id, r.rule_id, a.name, r.outcome, count(*), count(DISTINCT r.investor_id),"
+                    " count(r.undone_at) FROM automation_runs r JOIN automation_rules a ON a.id = r.rule_id"
+                    f" WHERE r.batch_id IN ({marks}) GROUP BY 1, 2, 3, 4", batch_ids):
+                c = counts.setdefault(bid, {"rules": {}, "applied": 0, "errors": 0, "undone": 0})
+                c["rules"].setdefault(rid, {"id": rid, "name": name, "count": 0})["count"] += n
+                c["applied" if outcome == "applied" else "errors"] += n
+                c["undone"] += undone
+            firsts: dict[str, list] = {}
+            for r in conn.execute(
+                    f"SELECT {RUN_FIELDS} FROM (SELECT *, row_number() OVER (PARTITION BY batch_id ORDER BY id) AS n"
+                    f" FROM automation_runs WHERE batch_id IN ({marks})) r JOIN automation_rules a ON a.id = r.rule_id"
+                    f" LEFT JOIN investors i ON i.id = r.investor_id WHERE r.n <= {GROUP_CHANGES} ORDER BY r.id",
+                    batch_ids):
+                firsts.setdefault(r[9], []).append(_run_dict(r))
+            lone = [last for _, b, last in page if not b]
+            singles = {r[0]: _run_dict(r) for r in conn.execute(
+                f"SELECT {RUN_FIELDS} FROM automation_runs r JOIN automation_rules a ON a.id = r.rule_id"
+                f" LEFT JOIN investors i ON i.id = r.investor_id WHERE r.id IN ({','.join('?' * len(lone))})", lone)}
+        groups = []
+        for _, bid, last in page:
+            if bid is None:
+                entry = singles[last]
+                groups.append({"id": None, "kind": "change", "trigger": entry["trigger"], "at": entry["at"],
+                               "by": None, "rules": [{"id": entry["rule_id"], "name": entry["rule_name"], "count": 1}],
+                               "applied": int(entry["outcome"] == "applied"), "errors": int(entry["outcome"] != "applied"),
+                               "changes": [entry], "more": 0, "undone_at": None, "undone_by": None,
+                               "undo": None, "undoable": False})
+                continue
+            b, c = batches[bid], counts.get(bid, {"rules": {}, "applied": 0, "errors": 0, "undone": 0})
+            shown = firsts.get(bid, [])
+            groups.append({
+                "id": bid, "kind": "run", "trigger": b[1], "rule_id": b[2], "at": b[6],
+                "by": {"type": b[3], "id": b[4], "name": b[5]}, "planned": b[7],
+                "rules": list(c["rules"].values()), "applied": c["applied"], "errors": c["errors"],
+                "undone": c["undone"], "changes": shown, "more": c["applied"] + c["errors"] - len(shown),
+                "undone_at": b[8], "undone_by": {"type": b[9], "id": b[10], "name": b[11]} if b[8] else None,
+                "undo": json.loads(b[12]) if b[12] else None, "undoable": not b[8] and c["applied"] > 0})
+        return groups, total
 
     # --- the interpreter -------------------------------------------------------------------------
 
@@ -223,96 +333,309 @@ class Automations:
             self._rules_version += 1
             self._compiled = None
 
+    @staticmethod
+    def _compile(rule: dict, columns_by_id: dict) -> tuple | None:
+        """(rule, predicate, columns it reads), or None for a rule that must not run as it is."""
+        if Automations._missing_columns(rule, columns_by_id):
+            return None  # a condition on a vanished column must not turn into "always true"
+        try:
+            condition = view_engine.normalize_filter(rule["condition"], columns_by_id)
+        except BadRequest:
+            return None
+        return rule, view_engine.compile_filter(condition, columns_by_id, _today()), _referenced_columns(condition)
+
     def _rules(self, conn: sqlite3.Connection, columns_by_id: dict, layout: int, triggers: tuple[str, ...]) -> list:
         """Enabled rules for these triggers, compiled once per (rules, column layout, day)."""
         key = (self._rules_version, layout, _today())
         with self._lock:
             if self._compiled is None or self._compiled[0] != key:
-                compiled = []
-                for row in conn.execute(f"SELECT {RULE_FIELDS} FROM automation_rules"
-                                        " WHERE archived_at IS NULL AND enabled = 1 ORDER BY position"):
-                    rule = _rule_dict(row)
-                    if self._missing_columns(rule, columns_by_id):
-                        continue  # a condition on a vanished column must not turn into "always true"
-                    try:
-                        condition = view_engine.normalize_filter(rule["condition"], columns_by_id)
-                    except BadRequest:
-                        continue
-                    compiled.append((rule, view_engine.compile_filter(condition, columns_by_id, key[2])))
-                self._compiled = (key, compiled)
+                compiled = [self._compile(_rule_dict(row), columns_by_id) for row in conn.execute(
+                    f"SELECT {RULE_FIELDS} FROM automation_rules WHERE archived_at IS NULL AND enabled = 1"
+                    " ORDER BY position")]
+                self._compiled = (key, [c for c in compiled if c])
             rules = self._compiled[1]
-        return [(rule, pred) for rule, pred in rules if rule["trigger"] in triggers]
+        return [c for c in rules if c[0]["trigger"] in triggers]
+
+    def _one_rule(self, conn: sqlite3.Connection, rule_id: str, columns_by_id: dict) -> list:
+        """One rule, compiled whatever its trigger and switch (a preview before turning it on)."""
+        row = conn.execute(f"SELECT {RULE_FIELDS} FROM automation_rules WHERE id = ? AND archived_at IS NULL",
+                           (rule_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"automation rule {rule_id} does not exist")
+        compiled = self._compile(_rule_dict(row), columns_by_id)
+        if compiled is None:
+            raise Conflict(f"automation rule '{row[1]}' is paused: a field its condition or action uses no longer"
+                           " exists; edit the rule first", code="rule_paused")
+        return [compiled]
 
     @staticmethod
-    def _raw_values(rule: dict, columns) -> dict:
+    def _target(rule: dict, list_column_id: str) -> dict:
+        """The cells the rule's action writes: {column id: value}."""
         action = rule["action"]
         if action["type"] == "move_to_list":
-            list_col = next(c for c in columns if c.field == "list")
-            return {list_col.id: action["list"]}
+            return {list_column_id: action["list"]}
         return {action["column_id"]: action["value"]}
 
-    def _apply_rule(self, conn, grid, rule: dict, row, columns, trigger: str):
+    def _apply_rule(self, conn, grid, rule: dict, row, columns, trigger: str, run_id: str | None = None):
         actor = Principal("system", id=rule["id"], name=f"Automation: {rule['name']}")
+        target = self._target(rule, next(c.id for c in columns if c.field == "list"))
         conn.execute("SAVEPOINT automation_rule")
         try:
-            after = grid.apply_automation(conn, actor, row, columns, self._raw_values(rule, columns))
+            after = grid.apply_automation(conn, actor, row, columns, target)
         except BadRequest as exc:
             conn.execute("ROLLBACK TO automation_rule")
             conn.execute("RELEASE automation_rule")
-            conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details)"
-                         " VALUES (?,?,?,?,?,?)", (rule["id"], row.id, utc_now(), trigger, "error",
-                                                  json.dumps({"error": exc.message})))
+            conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details, batch_id)"
+                         " VALUES (?,?,?,?,?,?,?)", (rule["id"], row.id, utc_now(), trigger, "error",
+                                                    json.dumps({"error": exc.message}), run_id))
             return row
         conn.execute("RELEASE automation_rule")
         if after.version != row.version:
-            changed = {c.name: {"old": row.values.get(c.id), "new": after.values.get(c.id)} for c in columns
-                       if row.values.get(c.id) != after.values.get(c.id) and c.type not in ct.COMPUTED}
-            conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details)"
-                         " VALUES (?,?,?,?,?,?)", (rule["id"], row.id, utc_now(), trigger, "applied",
-                                                  json.dumps(changed, default=str)))
+            moved = [c for c in columns if c.type not in ct.COMPUTED
+                     and not grid._same(c, row.values.get(c.id), after.values.get(c.id))]
+            changed = {c.name: {"old": row.values.get(c.id), "new": after.values.get(c.id)} for c in moved}
+            cells = {c.id: {"old": row.values.get(c.id), "new": after.values.get(c.id)} for c in moved}
+            conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details, batch_id,"
+                         " cells) VALUES (?,?,?,?,?,?,?,?)",
+                         (rule["id"], row.id, utc_now(), trigger, "applied", json.dumps(changed, default=str), run_id,
+                          json.dumps(cells, default=str)))
             interactions.record(conn, actor, row.id, "automation", "automation", rule["name"],
                                 "; ".join(f"{name}: {v['old']} -> {v['new']}" for name, v in changed.items()),
-                                ref={"rule_id": rule["id"], "trigger": trigger})
+                                ref={"rule_id": rule["id"], "trigger": trigger, "run_id": run_id})
         return after
 
     def after_edit(self, conn, grid, row, columns, changed_column_ids: list[str]):
-        """Run edit-triggered rules on one freshly edited row, inside its transaction."""
+        """Run edit-triggered rules on one freshly edited row, inside its transaction. A rule
+        reacts only when the edit changed a field its condition reads (directly or through a
+        formula): someone who moves a Passed investor back to Main by hand, then edits a note,
+        must not see it moved again."""
         columns_by_id = {c.id: c.lookup() for c in columns}
-        for rule, predicate in self._rules(conn, columns_by_id, grid.cache.layout, ("edit", "both")):
-            if predicate(row.values):
+        rules = self._rules(conn, columns_by_id, grid.cache.layout, ("edit", "both"))
+        if not rules:
+            return row
+        touched = set(changed_column_ids)
+        touched |= set(grid.formula_graph(columns).affected(touched))
+        touched |= {c.id for c in columns if c.type in EVERY_EDIT}
+        for rule, predicate, reads in rules:
+            if reads & touched and predicate(row.values):
                 row = self._apply_rule(conn, grid, rule, row, columns, "edit")
         return row
 
-    def run_scheduled(self, grid, trigger: str = "schedule") -> dict:
-        """Evaluate schedule rules over every live row; apply in batches (short write locks)."""
-        columns_by_id = grid.column_lookup()
-        with self.db.read() as conn:
-            rules = self._rules(conn, columns_by_id, grid.cache.layout, ("schedule", "both"))
-        rows = grid.live_rows()
-        due = [(rule, rid) for rule, predicate in rules for rid, values in rows if predicate(values)]
-        applied = 0
-        for start in range(0, len(due), SCHEDULE_BATCH):
-            batch = due[start:start + SCHEDULE_BATCH]
+    # --- runs: plan, preview, apply, undo --------------------------------------------------------
 
-            def work(conn, columns, load_row, commit_row, batch=batch):
+    def plan(self, grid, rule_id: str | None = None) -> Plan:
+        """What a run would change now, computed from the published grid without writing: the
+        enabled schedule rules (or one rule, whatever its trigger and switch) over every live row,
+        rule by rule, each seeing the changes of the rules before it as the run would make them."""
+        version = grid.version()
+        columns = grid.view().columns
+        columns_by_id = {c.id: c.lookup() for c in columns}
+        by_id = {c.id: c for c in columns}
+        with self.db.read() as conn:
+            rules = (self._one_rule(conn, rule_id, columns_by_id) if rule_id
+                     else self._rules(conn, columns_by_id, grid.cache.layout, ("schedule", "both")))
+        rows = grid.live_rows()
+        list_id = next(c.id for c in columns if c.field == "list")
+        name_id = next(c.id for c in columns if c.field == "name")
+        current = dict(rows)
+        changes = []
+        for rule, predicate, _ in rules:
+            target = self._target(rule, list_id)
+            for rid, _ in rows:
+                values = current[rid]
+                if not predicate(values):
+                    continue
+                diff = {cid: (values.get(cid), new) for cid, new in target.items()
+                        if not grid._same(by_id[cid], values.get(cid), new)}
+                if diff:
+                    changes.append((rule, rid, diff))
+                    current[rid] = {**values, **{cid: new for cid, (_, new) in diff.items()}}
+        names = {rid: current[rid].get(name_id) for _, rid, _ in changes}
+        return Plan([r for r, _, _ in rules], len(rows), changes, names, columns_by_id, version)
+
+    @staticmethod
+    def preview(plan: Plan) -> dict:
+        """A plan as the person confirms it: per rule, how many investors go from what to what,
+        and who they are (the first PREVIEW_INVESTORS by name); `token` confirms exactly this."""
+        by_rule: dict[str, dict] = {}
+        for rule, rid, diff in plan.changes:
+            entry = by_rule.setdefault(rule["id"], {
+                "rule_id": rule["id"], "rule_name": rule["name"], "trigger": rule["trigger"],
+                "action": rule["action"], "count": 0, "moves": {}, "investors": []})
+            entry["count"] += 1
+            cells = []
+            for cid, (old, new) in diff.items():
+                column = plan.columns_by_id[cid]
+                move = entry["moves"].setdefault(json.dumps([cid, old, new], default=str), {
+                    "column_id": cid, "column": column["name"], "old": old, "new": new, "count": 0})
+                move["count"] += 1
+                cells.append({"column_id": cid, "column": column["name"], "old": old, "new": new})
+            entry["investors"].append({"id": rid, "name": plan.names.get(rid), "changes": cells})
+        for entry in by_rule.values():
+            entry["moves"] = sorted(entry["moves"].values(), key=lambda m: -m["count"])
+            everyone = sorted(entry["investors"], key=lambda i: ((i["name"] or "").casefold(), i["id"]))
+            entry["investors"], entry["more"] = everyone[:PREVIEW_INVESTORS], max(0, len(everyone) - PREVIEW_INVESTORS)
+        ordered = [by_rule[r["id"]] for r in plan.rules if r["id"] in by_rule]
+        return {"dry_run": True, "token": plan.token, "version": plan.version, "rules": len(plan.rules),
+                "rule_names": [r["name"] for r in plan.rules], "rows_checked": plan.rows_checked,
+                "changes": len(plan.changes), "investors": len({rid for _, rid, _ in plan.changes}),
+                "by_rule": ordered}
+
+    def run_scheduled(self, grid, trigger: str = "schedule", actor: Principal | None = None,
+                      rule_id: str | None = None, token: str | None = None) -> dict:
+        """Plan, then apply exactly the plan in batches (short write locks), as one run with an id
+        that undo can put back. With `token` (from a preview) a plan that no longer matches what
+        the person saw is refused (409, with the new preview) before anything changes. A planned
+        change whose investor changed since the plan was made is left out, never re-planned."""
+        actor = actor or system("automation scheduler")
+        rule_id = rule_id or None  # "" means every rule, as in plan()
+        plan = self.plan(grid, rule_id)
+        if token is not None and token != plan.token:
+            raise Conflict("what this run would change is no longer what the preview showed (someone edited an"
+                           " investor or a rule); review the new preview", code="preview_changed",
+                           preview=self.preview(plan))
+        run_id = new_id() if plan.changes else None
+        applied = 0
+        for start in range(0, len(plan.changes), SCHEDULE_BATCH):
+            batch = plan.changes[start:start + SCHEDULE_BATCH]
+
+            def work(conn, columns, load_row, commit_row, batch=batch, first=start == 0):
+                if first:
+                    conn.execute(f"INSERT INTO automation_batches ({BATCH_FIELDS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                 (run_id, "manual" if trigger == "manual" else "schedule", rule_id, actor.kind,
+                                  actor.id, actor.name, utc_now(), len(plan.changes), None, None, None, None, None))
+                    audit.record(conn, actor, "automation.run", "automation_run", run_id,
+                                 {"trigger": trigger, "rules": [r["name"] for r in plan.rules],
+                                  "planned": len(plan.changes), "previewed": token is not None})
+                elif conn.execute("SELECT undone_at FROM automation_batches WHERE id = ?", (run_id,)).fetchone()[0]:
+                    return None  # someone undid the run while it was still going: it stops here
+                by_id = {c.id: c for c in columns}
+                lookup = {c.id: c.lookup() for c in columns}
+                predicates: dict[str, Any] = {}
                 count = 0
-                by_id = {c.id: c.lookup() for c in columns}
-                for rule, rid in batch:
-                    row = load_row(rid)
-                    if row.archived_at:
-                        continue
-                    predicate = view_engine.compile_filter(
-                        view_engine.normalize_filter(rule["condition"], by_id), by_id, _today())
-                    if not predicate(row.values):  # it changed since we looked
-                        continue
-                    after = self._apply_rule(conn, grid, rule, row, columns, trigger)
+                for rule, rid, diff in batch:
+                    if rule["id"] not in predicates:
+                        compiled = self._compile(rule, lookup)  # the columns as they are now
+                        predicates[rule["id"]] = compiled[1] if compiled else None
+                    predicate, row = predicates[rule["id"]], load_row(rid)
+                    if (predicate is None or row.archived_at or not predicate(row.values)
+                            or any(cid not in by_id or not grid._same(by_id[cid], row.values.get(cid), old)
+                                   for cid, (old, _) in diff.items())):
+                        continue  # it changed since the plan was made: leave it
+                    after = self._apply_rule(conn, grid, rule, row, columns, trigger, run_id)
                     if after.version != row.version:
                         commit_row(after)
                         count += 1
                 return count
 
-            applied += grid.run_in_write(work)
-        return {"rules": len(rules), "rows_checked": len(rows), "applied": applied}
+            done = grid.run_in_write(work)
+            if done is None:
+                break
+            applied += done
+        return {"rules": len(plan.rules), "rows_checked": plan.rows_checked, "planned": len(plan.changes),
+                "applied": applied, "skipped": len(plan.changes) - applied, "run_id": run_id}
+
+    def _batch(self, conn, run_id: str):
+        batch = conn.execute(f"SELECT {BATCH_FIELDS} FROM automation_batches WHERE id = ?", (run_id,)).fetchone()
+        if batch is None:
+            raise NotFound(f"automation run {run_id} does not exist")
+        if batch[8]:
+            raise Conflict(f"this run was already undone ({batch[8]} by {batch[11] or 'someone'})",
+                           code="already_undone", undone_at=batch[8])
+        return batch
+
+    @staticmethod
+    def _undo_plan(conn, grid, run_id: str, row_of, columns) -> tuple[dict, list, list]:
+        """What undoing a run puts back: {investor id: {column id: value}} walking its changes newest
+        first (a cell two rules changed goes back to before the first), the change-log entries that
+        go back whole, and the cells it leaves alone because they no longer hold what the run wrote
+        (someone, or a later run, changed them since: their change wins)."""
+        by_id = {c.id: c for c in columns}
+        name_id = next(c.id for c in columns if c.field == "name")
+        current: dict[str, dict] = {}
+        back: dict[str, dict] = {}
+        entries, left = [], {}
+        for entry_id, rid, cells in conn.execute(
+                "SELECT id, investor_id, cells FROM automation_runs WHERE batch_id = ? AND outcome = 'applied'"
+                " AND undone_at IS NULL ORDER BY id DESC", (run_id,)).fetchall():
+            row = row_of(rid)
+            whole = True
+            for cid, change in json.loads(cells or "{}").items():
+                col = by_id.get(cid)
+                values = current.setdefault(rid, dict(row.values) if row else {})
+                if row is None or row.archived_at or col is None or not grid._same(col, values.get(cid), change["new"]):
+                    whole = False
+                    reason = ("archived" if row is None or row.archived_at else
+                              "field deleted" if col is None else "changed since")
+                    left.setdefault((rid, cid), {"investor_id": rid, "investor_name": values.get(name_id) or None,
+                                                 "column_id": cid, "column": col.name if col else None,
+                                                 "value": values.get(cid), "run_value": change["new"], "reason": reason})
+                    continue
+                values[cid] = change["old"]
+                back.setdefault(rid, {})[cid] = change["old"]
+            if whole:
+                entries.append(entry_id)
+        listed = list(left.values())
+        for item in listed[:UNDO_LEFT_LISTED]:  # who changed it since, so the person can ask them
+            last = conn.execute("SELECT actor_name, at FROM grid_changes WHERE investor_id = ? AND column_id = ?"
+                                " ORDER BY seq DESC LIMIT 1", (item["investor_id"], item["column_id"])).fetchone()
+            item["by"], item["at"] = (last[0], last[1]) if last else (None, None)
+        return back, entries, listed
+
+    @staticmethod
+    def _undo_summary(run_id: str, back: dict, listed: list, dry_run: bool, row_of, columns) -> dict:
+        """The answer of an undo: counts, what goes back (the first UNDO_LEFT_LISTED investors by
+        name, each cell from its value now to the one it goes back to) and what is left."""
+        names = {c.id: c.name for c in columns}
+        name_id = next(c.id for c in columns if c.field == "name")
+        going = []
+        for rid, cells in back.items():
+            now = row_of(rid).values
+            going.append({"investor_id": rid, "investor_name": now.get(name_id) or None, "changes": [
+                {"column_id": cid, "column": names[cid], "old": now.get(cid), "new": value} for cid, value in cells.items()]})
+        going.sort(key=lambda i: ((i["investor_name"] or "").casefold(), i["investor_id"]))
+        return {"run_id": run_id, "dry_run": dry_run, "investors": len(back),
+                "cells": sum(len(v) for v in back.values()), "back": going[:UNDO_LEFT_LISTED],
+                "left_count": len(listed), "left": listed[:UNDO_LEFT_LISTED]}
+
+    def undo_run(self, grid, actor: Principal, run_id: str, dry_run: bool = False) -> dict:
+        """Put back every cell a run changed, in one transaction, as `actor`'s audited grid edit
+        (rules are not set off again: that would redo the run). Cells changed since the run keep
+        their newer value and are named in the answer; if none can go back: 409 naming them.
+        `dry_run` says the same without writing (read from the published grid)."""
+        if dry_run:
+            view = grid.view()
+            with self.db.read() as conn:
+                self._batch(conn, run_id)
+                back, _, listed = self._undo_plan(conn, grid, run_id, view.rows.get, view.columns)
+            return self._undo_summary(run_id, back, listed, True, view.rows.get, view.columns)
+
+        def work(conn, columns, load_row, commit_row):
+            self._batch(conn, run_id)
+            back, entries, listed = self._undo_plan(conn, grid, run_id, load_row, columns)
+            if not back:
+                raise Conflict("nothing to undo: every investor this run changed was changed again since ("
+                               + _names([i["investor_name"] for i in listed]) + ")", code="undo_conflict",
+                               left=listed[:UNDO_LEFT_LISTED])
+            summary = self._undo_summary(run_id, back, listed, False, load_row, columns)
+            names = {c.id: c.name for c in columns}
+            now = utc_now()
+            for rid, values in back.items():
+                row = load_row(rid)
+                after = grid.revert_automation(conn, actor, row, columns, values)
+                commit_row(after)
+                interactions.record(conn, actor, rid, "automation", "automation", "Undid an automation run",
+                                    "; ".join(f"{names[cid]}: {row.values.get(cid)} -> {v}" for cid, v in values.items()),
+                                    ref={"run_id": run_id, "undo": True})
+            conn.executemany("UPDATE automation_runs SET undone_at = ? WHERE id = ?", [(now, e) for e in entries])
+            conn.execute("UPDATE automation_batches SET undone_at = ?, undone_by_type = ?, undone_by_id = ?,"
+                         " undone_by_name = ?, undo = ? WHERE id = ?",
+                         (now, actor.kind, actor.id, actor.name,
+                          json.dumps({k: summary[k] for k in ("investors", "cells", "left_count")}), run_id))
+            audit.record(conn, actor, "automation.run_undone", "automation_run", run_id,
+                         {k: summary[k] for k in ("investors", "cells", "left_count")})
+            return {**summary, "undone_at": now}
+        return grid.run_in_write(work)
 
 
 class Scheduler(PeriodicThread):

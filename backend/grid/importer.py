@@ -219,7 +219,6 @@ _FUND_HEADER = re.compile(rf"(?i:(?:.*\s)?fund)\s+(?:\d{{1,4}}|{_ROMAN})")
 _AMOUNT = r"(?:(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)(?:\.\d+)?|\.\d+)"  # no leading zeros: "02134" is a code
 _NUMBER = re.compile(rf"[+-]?{_AMOUNT}(?:[eE][+-]?\d+)?|\({_AMOUNT}\)")
 _MONEY = re.compile(rf"[+-]?\s*([$€£¥])\s*[+-]?{_AMOUNT}|\(\s*([$€£¥])\s*{_AMOUNT}\s*\)")
-_CENTS = re.compile(r"\.(\d*[1-9])")
 _ABBREVIATED = re.compile(r"\(?\s*[+-]?\s*[$€£¥]?\s*\d+(?:[.,]\d+)?\s*"
                           r"(?:k|m|mm|mn|b|bn|thousand|million|billion)\.?\s*\)?", re.I)
 _PERCENT = re.compile(r"[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)\s*%")
@@ -354,8 +353,9 @@ def _guess(header: str, values: list[str], primary: bool) -> ColumnGuess:
         found = _numeric_guess(counts, total, money)
         if found:
             problems, symbol = found
-            cents = any(_CENTS.search(v) and not _ABBREVIATED.fullmatch(v) for v in counts)
-            options = {"symbol": symbol, "precision": 2 if cents else 0}
+            # Precision 0: whole amounts read "$50,000" and amounts with cents "$12,500.50" (the grid
+            # shows the cents an amount has), so a column of Airtable's "$50,000.00" is not all ".00".
+            options = {"symbol": symbol, "precision": 0}
             if fund_header:
                 options["currency"] = _SYMBOL_CURRENCY.get(symbol, "USD")
                 return guess("fund", "amounts under a fund header", options, problems)
@@ -398,6 +398,9 @@ def infer_columns(table: CsvTable, key: str = "Name") -> list[ColumnGuess]:
 
 # --- planning -------------------------------------------------------------------------------------
 
+MAX_CHANGES = 200  # updated investors whose changed cells a preview lists (the count covers all)
+
+
 @dataclass
 class ImportPlan:
     new_columns: list[dict]          # [{"name", "type", "options"}] to create first, in file order
@@ -410,6 +413,10 @@ class ImportPlan:
     columns: list[dict]              # one per CSV header: where it goes and what it holds
     row_count: int
     encoding: str
+    people: list[dict] = field(default_factory=list)       # [{"person", "columns": {field: header}}]
+    changes: list[dict] = field(default_factory=list)      # the first MAX_CHANGES updates, cell by cell
+    new_options: list[dict] = field(default_factory=list)  # [{"column_id", "column", "new_column", "options"}]
+    people_added: int = 0                                  # people new to Contacts (by email, else name)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -418,12 +425,14 @@ class ImportPlan:
         return getattr(self, key)
 
     def preview(self, key: str) -> dict:
-        """What the import screen shows before anything is written: columns, counts, problems."""
+        """What the import screen shows before anything is written: columns, counts, problems, the
+        people per row, the cells each updated investor changes and the select options it adds."""
         d = self.as_dict()
         return {"columns": [{"name": c["header"], **c} for c in d["columns"]], "row_count": d["row_count"],
                 "errors": d["errors"], "warnings": d["warnings"], "encoding": d["encoding"], "key": key,
                 "created": len(d["creates"]), "updated": len(d["updates"]), "unchanged": d["unchanged"],
-                "new_columns": d["new_columns"]}
+                "new_columns": d["new_columns"], "people": d["people"], "people_added": d["people_added"],
+                "changes": d["changes"], "changes_total": len(d["updates"]), "new_options": d["new_options"]}
 
 
 _KEY_DROP = re.compile(r"['’‘`.]")
@@ -451,12 +460,14 @@ class _Target:
     added: list[str] = field(default_factory=list)  # choices this import adds
     memo: dict = field(default_factory=dict)        # raw cell -> (value, added names) | BadRequest
     errors: int = 0
+    person: tuple[int, str] | None = None           # (person number, field): a person's field in Contacts
+    groups: list[dict] = field(default_factory=list)  # the Contacts target's people: [{field: _Target}]
 
     def bind(self, ref: str, column: dict, new: bool = False) -> None:
         self.ref, self.column, self.kind, self.builtin, self.new = ref, column, column["type"], column.get("field"), new
 
 
-_SPEC_KEYS = {"skip", "to", "type", "options"}
+_SPEC_KEYS = {"skip", "to", "type", "options", "contact", "person"}
 _MEMO_TYPES = {"number", "currency", "percent", "fund", "date", "checkbox", "single_select",
                "multi_select", "url", "phone", "email"}
 
@@ -472,8 +483,9 @@ def _column_dict(column: Any) -> dict:
 
 
 def _resolve(table: CsvTable, guesses: list[ColumnGuess], live: list[dict], mapping: Any,
-             warnings: list[str]) -> list[_Target]:
-    """Where each CSV column goes; every mapping mistake is a BadRequest naming it."""
+             warnings: list[str], key_header: str) -> list[_Target]:
+    """Where each CSV column goes (a column, or a person's field in Contacts); every mapping
+    mistake is a BadRequest naming it."""
     if mapping is None:
         mapping = {}
     if not isinstance(mapping, dict):
@@ -492,7 +504,18 @@ def _resolve(table: CsvTable, guesses: list[ColumnGuess], live: list[dict], mapp
         extra = sorted(str(k) for k in set(spec) - _SPEC_KEYS)
         if extra:
             raise BadRequest(f"mapping for '{header}' has unknown key(s) {', '.join(extra)} "
-                             "(use skip, to, type, options)", field="mapping", column=header)
+                             "(use skip, to, type, options, or contact and person)", field="mapping", column=header)
+        contact, person = spec.get("contact"), spec.get("person")
+        if contact is not None and contact is not False and contact not in PERSON_FIELDS:
+            raise BadRequest(f"mapping for '{header}': contact must be one of {', '.join(PERSON_FIELDS)} "
+                             "(or false: not a person's field)", field="mapping", column=header)
+        if contact and set(spec) & {"skip", "to", "type", "options"}:
+            raise BadRequest(f"mapping for '{header}': a contact field goes to the people in Contacts; "
+                             "it takes no skip, to, type or options", field="mapping", column=header)
+        if person is not None and (not contact or not isinstance(person, int) or isinstance(person, bool)
+                                   or not 1 <= person <= MAX_PEOPLE):
+            raise BadRequest(f"mapping for '{header}': person must be a number from 1 to {MAX_PEOPLE}, "
+                             "given with a contact field", field="mapping", column=header)
         specs[header] = spec
     if unknown:
         raise BadRequest(f"mapping names column(s) the file does not have: {', '.join(unknown)}",
@@ -500,11 +523,14 @@ def _resolve(table: CsvTable, guesses: list[ColumnGuess], live: list[dict], mapp
     by_id = {c["id"]: c for c in live}
     by_name = {c["name"].strip().casefold(): c for c in live}
     contacts = next((c for c in live if c["type"] == "contacts"), None)
+    people = _people_slots(table, guesses, specs, key_header, live, warnings)
     targets, used = [], {}
     for index, (header, guess) in enumerate(zip(table.headers, guesses)):
-        spec = specs.get(header, {})
-        target = _Target(header, index, guess)
+        spec = {k: v for k, v in specs.get(header, {}).items() if k not in ("contact", "person")}
+        target = _Target(header, index, guess, person=people.get(header))
         targets.append(target)
+        if target.person:
+            continue
         skip = spec.get("skip", False)
         if not isinstance(skip, bool):
             raise BadRequest(f"mapping for '{header}': skip must be true or false", field="mapping", column=header)
@@ -559,6 +585,180 @@ def _resolve(table: CsvTable, guesses: list[ColumnGuess], live: list[dict], mapp
                              "skip one or map it elsewhere", field="mapping", column=header)
         used[target.ref.casefold()] = header
     return targets
+
+
+# --- people: person columns ("Primary Contact", "Email", "Phone") into the Contacts column ------------
+
+# How Airtable, Affinity and spreadsheet exports name a person's columns: "Primary Contact",
+# "Contact Name", "Contact Email", "Email", "Phone", "Title", "Secondary Contact" / "Secondary
+# Email", "Contact 2 Phone", "First Name" / "Last Name".
+PERSON_FIELDS = ("name", "first_name", "last_name", "email", "phone", "title")
+MAX_PEOPLE = 10
+_PERSON_ANCHORS = {"name", "first_name", "last_name", "email"}  # a person needs a name or an email
+_PERSON_ORDINALS = {"primary": 1, "main": 1, "key": 1, "1st": 1, "secondary": 2, "second": 2, "2nd": 2,
+                    "alternate": 2, "alt": 2, "third": 3, "3rd": 3, "tertiary": 3}
+_PERSON_WORDS = {
+    "": "name", "name": "name", "full name": "name", "first name": "first_name", "given name": "first_name",
+    "last name": "last_name", "surname": "last_name", "family name": "last_name", "email": "email",
+    "email address": "email", "phone": "phone", "phone number": "phone", "mobile": "phone", "mobile phone": "phone",
+    "cell": "phone", "cell phone": "phone", "telephone": "phone", "tel": "phone", "work phone": "phone",
+    "direct phone": "phone", "office phone": "phone", "title": "title", "job title": "title", "role": "title",
+    "position": "title"}
+# Alone, these name the investor ("Name") or something else ("Position"): only "Contact ..." is a person.
+_NAMED_ONLY = {"", "name", "full name", "role", "position"}
+# What a column's values must look like to be read as that field (an "Email" column of notes is not).
+_PERSON_KINDS = {"email": {"email"}, "name": {"text", "single_select"}, "first_name": {"text", "single_select"},
+                 "last_name": {"text", "single_select"}, "title": {"text", "single_select"}}
+
+
+def _person_slot(header: str) -> tuple[int, str] | None:
+    """(person number, field) when a header reads like a person's field; "Email" alone is the
+    first person's, "Last Contact" and "Contact Owner" are not a person's at all."""
+    text = header.casefold().replace("e-mail", "email").replace("point of contact", "contact")
+    number, named, rest = None, False, []
+    for word in re.findall(r"[a-z0-9]+", text):
+        if word in ("contact", "person"):
+            named = True
+        elif number is None and (word in _PERSON_ORDINALS or (word.isdigit() and 1 <= int(word) <= MAX_PEOPLE)):
+            number = _PERSON_ORDINALS.get(word) or int(word)
+        else:
+            rest.append(word)
+    words = " ".join(rest)
+    found = _PERSON_WORDS.get(words)
+    if found is None or (words in _NAMED_ONLY and not named):
+        return None
+    return number or 1, found
+
+
+def _fills_contacts(header: str, spec: dict, contacts: dict) -> bool:
+    """Whether a CSV column goes to the Contacts column itself (a cell of people, as exported)."""
+    if spec.get("skip") or spec.get("contact") or spec.get("type") not in (None, "contacts"):
+        return False
+    to = spec.get("to")
+    return to == contacts["id"] or (to or header).strip().casefold() == contacts["name"].strip().casefold()
+
+
+def _people_slots(table: CsvTable, guesses: list[ColumnGuess], specs: dict, key_header: str,
+                  live: list[dict], warnings: list[str]) -> dict[str, tuple[int, str]]:
+    """The CSV columns that are a person's fields: header -> (person number, field). The mapping's
+    `contact` decides; where it says nothing, headers that read like a person's fields (and hold
+    values that fit) are, one person per row each. A person needs a name or an email column."""
+    contacts = next((c for c in live if c["type"] == "contacts"), None)
+    slots: dict[tuple[int, str], str] = {}
+    for header, spec in specs.items():
+        if spec.get("contact"):
+            slot = (spec.get("person", 1), spec["contact"])
+            if slot in slots:
+                raise BadRequest(f"columns '{slots[slot]}' and '{header}' are both person {slot[0]}'s "
+                                 f"{slot[1].replace('_', ' ')}; map one elsewhere", field="mapping", column=header)
+            slots[slot] = header
+    given = set(slots.values())
+    if contacts is None:
+        if given:
+            header = min(given)
+            raise BadRequest(f"mapping for '{header}': the grid has no contacts column for people (restore it "
+                             "from the archive, or import these as columns)", field="mapping", column=header)
+        return {}
+    fills = next((h for h in table.headers if _fills_contacts(h, specs.get(h, {}), contacts)), None)
+    if fills and given:
+        raise BadRequest(f"column '{fills}' already fills '{contacts['name']}'; it cannot also take person "
+                         f"columns ({', '.join(sorted(given))})", field="mapping", column=fills)
+    live_names = {c["name"].strip().casefold() for c in live}
+    unused = []  # person-like columns left as columns because the file's own Contacts column fills it
+    for header, guess in zip(table.headers, guesses):
+        if header in specs or header.casefold() in (key_header.casefold(), "name"):
+            continue
+        slot = _person_slot(header)
+        kinds = _PERSON_KINDS.get(slot[1]) if slot else None
+        if slot and slot not in slots and (not guess.sample or kinds is None or guess.inferred_type in kinds):
+            if not fills:
+                slots[slot] = header
+            elif header.casefold() not in live_names:  # one going to a column already there is as meant
+                unused.append(header)
+    if unused:
+        warnings.append(f"{', '.join(unused)} are imported as columns, not as people: the file's '{fills}' "
+                        f"column fills '{contacts['name']}'")
+    anchored = {number for number, fld in slots if fld in _PERSON_ANCHORS}
+    for (number, fld), header in slots.items():
+        if number not in anchored and header in given:
+            raise BadRequest(f"mapping for '{header}': person {number} has a {fld.replace('_', ' ')} column but no "
+                             "name or email column", field="mapping", column=header)
+    people = {header: slot for slot, header in slots.items() if slot[0] in anchored}
+    # A grid imported before people were: its "Email" column stops being filled, which should be seen.
+    moved = [h for h in people if h not in given and h.casefold() in live_names]
+    if moved:
+        it = "it" if len(moved) == 1 else "them"
+        warnings.append(f"{', '.join(moved)} {'goes' if it == 'it' else 'go'} to the people in '{contacts['name']}' "
+                        f"now, not to the grid's column{'' if it == 'it' else 's'} of the same name; map {it} there "
+                        f"to keep filling {it}")
+    return people
+
+
+def _people_target(targets: list[_Target], live: list[dict]) -> _Target | None:
+    """The Contacts column as the target of the person columns, their groups in person order."""
+    groups: dict[int, dict[str, _Target]] = {}
+    for target in targets:
+        if target.person:
+            groups.setdefault(target.person[0], {})[target.person[1]] = target
+    if not groups:
+        return None
+    people = _Target(", ".join(t.header for t in targets if t.person), -1, None)
+    people.bind(*next((c["id"], c) for c in live if c["type"] == "contacts"))
+    people.groups = [groups[number] for number in sorted(groups)]
+    return people
+
+
+def _row_people(people: _Target, cells: list[str], line: int, errors: list[dict]) -> list[tuple[dict, set]]:
+    """The people one row names, a person per group: (their fields, the fields the file has columns
+    for). A bad email, or a phone or title with nobody to belong to, is an error for its cell."""
+    found = []
+    for group in people.groups:
+        raw = {fld: cells[t.index].strip() for fld, t in group.items()}
+        name = raw.get("name") or " ".join(filter(None, (raw.get("first_name"), raw.get("last_name"))))
+        person = {"name": name or None, "email": raw.get("email", "").lower() or None,
+                  "phone": raw.get("phone") or None, "title": raw.get("title") or None}
+        problem = None
+        if person["email"] and not EMAIL_RE.match(person["email"]):
+            problem = group["email"], f"'{raw['email']}' is not a valid email address"
+        elif not (person["name"] or person["email"]) and (person["phone"] or person["title"]):
+            fld = "phone" if person["phone"] else "title"
+            problem = group[fld], f"the {fld} '{raw[fld]}' belongs to no one: this line has no contact name or email"
+        if problem:
+            problem[0].errors += 1
+            errors.append({"line": line, "column": problem[0].header, "message": problem[1]})
+        elif person["name"] or person["email"]:
+            named = {"name"} if group.keys() & {"name", "first_name", "last_name"} else set()
+            found.append((person, named | (group.keys() & {"email", "phone", "title"})))
+    return found
+
+
+def _merge_people(stored: Any, found: list[tuple[dict, set]], empty: str) -> list[dict]:
+    """The investor's people with the file's merged in: a person already there (the same email,
+    else the same name) takes the file's values, an empty cell clearing a phone or title only
+    with empty=clear; anyone new is added after them. Nobody is removed."""
+    people = [dict(p) for p in (stored if isinstance(stored, list) else []) if isinstance(p, dict)]
+    for person, fields in found:
+        match = _find_person(people, person) if people else None
+        if match is None:
+            people.append(dict(person))
+            continue
+        for key in fields:
+            if person[key]:
+                match[key] = person[key]
+            elif empty == "clear" and key in ("phone", "title"):
+                match[key] = None
+    return people
+
+
+def _find_person(pool: list[dict], person: dict) -> dict | None:
+    """The person in `pool` that `person` is: the same email, else the same name (case-insensitive)."""
+    for key in ("email", "name"):
+        wanted = " ".join((person.get(key) or "").casefold().split())
+        if wanted:
+            match = next((p for p in pool if " ".join((p.get(key) or "").casefold().split()) == wanted), None)
+            if match is not None:
+                return match
+    return None
 
 
 # Contacts in a cell: one person per line, "Name <email> · phone · title" (parts present only).
@@ -674,8 +874,8 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
     """Plan importing `table` into the live grid (`columns`: [{id, name, type, options, field?}] as
     `Grid.columns()` gives them, `rows`: [(row_id, {column id: value})] as `Grid.live_rows()`).
     Pure and deterministic. `mapping`: {csv header: {"skip": true} | {"to": column id or name} |
-    {"to"?: new name, "type": grid type, "options"?: {...}}}; `empty`: "keep" (an empty cell leaves
-    a stored value alone) or "clear"."""
+    {"to"?: new name, "type": grid type, "options"?: {...}} | {"contact": person field, "person"?: n}
+    | {"contact": false}}; `empty`: "keep" (an empty cell leaves a stored value alone) or "clear"."""
     if empty not in ("keep", "clear"):
         raise BadRequest("empty must be 'keep' (empty cells leave values alone) or 'clear'", field="empty")
     if not isinstance(key, str) or not key.strip():
@@ -688,13 +888,16 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
                          field="key")
     warnings = list(table.warnings)
     guesses = infer_columns(table, key_header)
-    targets = _resolve(table, guesses, live, mapping, warnings)
+    targets = _resolve(table, guesses, live, mapping, warnings, key_header)
     key_target = targets[table.headers.index(key_header)]
+    if key_target.kind == "contacts" or key_target.person:
+        raise BadRequest(f"the key column '{key_header}' cannot go to the contacts column", field="key")
     if key_target.column is None:
         raise BadRequest(f"the key column '{key_header}' must be imported, not skipped", field="key")
-    if key_target.kind == "contacts":
-        raise BadRequest(f"the key column '{key_header}' cannot go to the contacts column", field="key")
-    active = [t for t in targets if t.column is not None]
+    cell_targets = [t for t in targets if t.column is not None]
+    people = _people_target(targets, live)  # the person columns' target: Contacts, a person per group
+    active = cell_targets + ([people] if people else [])
+    name_id = next((c["id"] for c in live if c.get("field") == "name"), None)
     name_target = next((t for t in active if t.builtin == "name"), None)
     textual_key = key_target.kind in _TEXTUAL
 
@@ -723,6 +926,7 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
 
     errors = list(table.errors)
     creates, updates, unchanged = [], [], 0
+    people_added = 0  # people the import adds to Contacts (the others it finds, by email or name)
     seen: dict[str, int] = {}
     for line, cells in zip(table.lines, table.rows):
         raw_key = cells[key_target.index]
@@ -747,7 +951,7 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
         seen[row_key] = line
         match = index.get(row_key)
         values, row_errors, adds = {}, [], []
-        for target in active:
+        for target in cell_targets:
             raw = cells[target.index]
             if not raw or not raw.strip():
                 if target.builtin in ("list", "name") or (match is not None and empty == "keep"):
@@ -763,12 +967,21 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
             if added:
                 adds.append((target, added))
             values[target.ref] = value
+        found = _row_people(people, cells, line, row_errors) if people else None
+        if found:
+            try:
+                merged = _merge_people(match[1].get(people.ref) if match else None, found, empty)
+                values[people.ref] = ct.normalize_value(people.column, merged)[0]
+            except BadRequest as exc:
+                row_errors.append({"line": line, "column": people.header, "message": exc.message})
         if match is None and name_target is not None and values.get(name_target.ref) is None and not row_errors:
             row_errors.append({"line": line, "column": name_target.header,
                                "message": f"a new investor needs a {name_target.column['name']}"})
         if row_errors:
             errors.extend(row_errors)
             continue
+        if found:
+            people_added += sum(1 for person in values[people.ref] if not person.get("id"))
         for target, added in adds:
             fresh = [name for name in added if name.casefold() not in {a.casefold() for a in target.added}]
             if fresh:
@@ -789,11 +1002,13 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
             value, before = values[ref], stored.get(ref)
             if _same(target.kind, before, value):
                 continue
-            if target.kind == "contacts":
+            if target.kind == "contacts" and target is not people:  # merged people keep their ids
                 value = _keep_person_ids(before, value)
             new[ref], old[ref] = value, before
         if new:
-            updates.append({"line": line, "row_id": row_id, "values": new, "old": old})
+            name = stored.get(name_id) if name_id else None
+            updates.append({"line": line, "row_id": row_id, "values": new, "old": old,
+                            "name": name if isinstance(name, str) and name else raw_key.strip()})
         else:
             unchanged += 1
 
@@ -807,13 +1022,39 @@ def plan_import(table: CsvTable, columns: list, rows: list, key: str = "Name", m
         elif target.added:
             choices_to_add[target.ref] = list(target.added)
     errors.sort(key=lambda e: e["line"])  # stable: a row's cells stay in column order
-    plan_columns = [{
-        "header": t.header, "target": None if t.new or t.column is None else t.ref,
-        "target_name": t.column["name"] if t.column else None, "type": t.kind if t.column else None,
-        "new": t.new, "skipped": t.column is None, "inferred_type": t.guess.inferred_type,
-        "sample": t.guess.sample, "problems": t.errors, "reason": t.guess.reason} for t in targets]
+    plan_columns = []
+    for t in targets:
+        into = people if t.person else t
+        plan_columns.append({
+            "header": t.header, "target": None if into.new or into.column is None else into.ref,
+            "target_name": into.column["name"] if into.column else None, "type": into.kind if into.column else None,
+            "new": into.new, "skipped": into.column is None, "inferred_type": t.guess.inferred_type,
+            "sample": t.guess.sample, "problems": t.errors, "reason": t.guess.reason,
+            "contact": {"person": t.person[0], "field": t.person[1]} if t.person else None})
+    by_ref = {t.ref: t for t in active}
+    new_options = [{"column_id": ref, "column": by_ref[ref].column["name"], "new_column": False, "options": names}
+                   for ref, names in choices_to_add.items()]
+    new_options += [{"column_id": None, "column": c["name"], "new_column": True,
+                     "options": [choice["name"] for choice in c["options"]["choices"]]}
+                    for c in new_columns if c["options"].get("choices")]
     return ImportPlan(new_columns, choices_to_add, creates, updates, unchanged, errors, warnings,
-                      plan_columns, len(table.rows) + len(table.errors), table.encoding)
+                      plan_columns, len(table.rows) + len(table.errors), table.encoding,
+                      people=[{"person": next(iter(group.values())).person[0],
+                               "columns": {fld: t.header for fld, t in group.items()}}
+                              for group in (people.groups if people else [])],
+                      changes=[_change(update, by_ref) for update in updates[:MAX_CHANGES]], new_options=new_options,
+                      people_added=people_added)
+
+
+def _change(update: dict, by_ref: dict) -> dict:
+    """One updated investor as the preview lists it: each changed cell, old and new, as values
+    and as the grid shows them."""
+    cells = []
+    for ref, new in update["values"].items():
+        column, old = by_ref[ref].column, update["old"].get(ref)
+        cells.append({"column_id": ref, "column": column["name"], "type": column["type"], "old": old, "new": new,
+                      "old_text": format_value(column, old), "new_text": format_value(column, new)})
+    return {"row_id": update["row_id"], "line": update["line"], "name": update["name"], "cells": cells}
 
 
 def _keep_person_ids(stored: Any, people: list[dict]) -> list[dict]:
@@ -822,12 +1063,7 @@ def _keep_person_ids(stored: Any, people: list[dict]) -> list[dict]:
     pool = [p for p in (stored if isinstance(stored, list) else []) if isinstance(p, dict) and p.get("id")]
     out = []
     for person in people:
-        match = None
-        for key in ("email", "name"):
-            wanted = (person.get(key) or "").casefold()
-            match = next((p for p in pool if wanted and (p.get(key) or "").casefold() == wanted), None)
-            if match:
-                break
+        match = _find_person(pool, person)
         if match:
             pool.remove(match)
             person = {**person, "id": match["id"]}

@@ -181,8 +181,11 @@ def evaluate_formula(req: Request) -> Reply:
 # --- automations ----------------------------------------------------------------------------------
 
 def list_automations(req: Request) -> Reply:
-    """Automation rules with their status."""
-    return ok(req.app.automations.list_rules(req.app.grid.column_lookup()))
+    """Automation rules with their status, and how often scheduled rules run (`schedule`)."""
+    scheduler = req.app.scheduler
+    return ok(req.app.automations.list_rules(req.app.grid.column_lookup()),
+              schedule={"interval_seconds": req.app.settings.automation_interval_seconds,
+                        "last_run_at": scheduler.last_run_at if scheduler else None})
 
 
 def create_automation(req: Request) -> Reply:
@@ -207,15 +210,33 @@ def restore_automation(req: Request) -> Reply:
 
 
 def run_automations(req: Request) -> Reply:
-    """Run the scheduled rules now over every investor."""
-    return ok(req.app.automations.run_scheduled(req.app.grid, trigger="manual"))
+    """Run the scheduled rules (or one rule) now over every investor. {"dry_run": true}: what it
+    would change, writing nothing; {"token": T} from that preview: run only if it still holds."""
+    autos, grid, d = req.app.automations, req.app.grid, req.data
+    if d.get("dry_run"):
+        return ok(autos.preview(autos.plan(grid, d.get("rule_id"))))
+    return ok(autos.run_scheduled(grid, trigger="manual", actor=req.principal, rule_id=d.get("rule_id"),
+                                  token=d.get("token")))
 
 
 def automation_runs(req: Request) -> Reply:
-    """The automation run log, newest first."""
+    """The automation run log, newest first (?run_id= for the changes of one run)."""
     limit, offset = req.args["limit"], req.args["offset"]
-    runs, total = req.app.automations.runs(limit, offset, req.args["rule_id"])
+    runs, total = req.app.automations.runs(limit, offset, req.args["rule_id"], req.args["run_id"])
     return ok(runs, total=total, limit=limit, offset=offset)
+
+
+def automation_run_groups(req: Request) -> Reply:
+    """The run log by run, newest first: who started each run, its counts, first changes, undo state."""
+    limit, offset = req.args["limit"], req.args["offset"]
+    groups, total = req.app.automations.run_groups(limit, offset, req.args["rule_id"])
+    return ok(groups, total=total, limit=limit, offset=offset)
+
+
+def undo_automation_run(req: Request) -> Reply:
+    """Put back every cell a run changed, as one edit; cells changed since are left and named."""
+    return ok(req.app.automations.undo_run(req.app.grid, req.principal, req.params["id"],
+                                           dry_run=req.data.get("dry_run", False)))
 
 
 # --- CSV import and export, sample grid, snapshot -------------------------------------------------
@@ -242,10 +263,11 @@ def import_preview(req: Request) -> Reply:
 
 
 def import_csv(req: Request) -> Reply:
-    """Import (upsert by ?key=) a CSV in one transaction: all of it, or nothing and the problems."""
+    """Import (upsert by ?key=) a CSV in one transaction: all of it, or nothing and the problems.
+    Edit-triggered automation rules run on the imported investors only with ?run_rules=1."""
     with store.collector_paused():
         _, make_plan = _plan(req)
-        return ok(req.app.grid.apply_import(req.principal, make_plan))
+        return ok(req.app.grid.apply_import(req.principal, make_plan, run_rules=req.args["run_rules"]))
 
 
 def export_csv(req: Request) -> Reply:
@@ -290,7 +312,9 @@ SHAPE = {"shape": Field(choices=("full", "compact"), default="full",
                         description="compact: column-wise rows [id, version, values in column order...]")}
 IMPORT_QUERY = {"key": Field(max_length=200, default="Name", description="column matched to find existing investors"),
                 "empty": Field(choices=("keep", "clear"), default="keep", description="what an empty cell does"),
-                "mapping": Field("object", description='header -> "skip" | column id/name | {"new": type}')}
+                "mapping": Field("object", description='header -> {"skip": true} | {"to": column id or name} | '
+                                 '{"to", "type", "options"} (a new column) | {"contact": "name"|"email"|"phone"|'
+                                 '"title"|"first_name"|"last_name", "person": n} | {"contact": false}')}
 # Documented shapes of bodies the domain modules validate themselves (OpenAPI components).
 SCHEMAS = {
     "Values": {"type": "object", "description": "column id or name -> value", "maxProperties": 500,
@@ -324,7 +348,8 @@ VIEW_BODY = {"name": Field("any", schema={**NAME, "maxLength": 120}),
              "sort": Field("any", schema={"type": "array", "items": ref("SortKey")}),
              "hidden": Field("any", schema={"type": "array", "items": {"type": "string"}}),
              "order": Field("any", schema={"type": "array", "items": {"type": "string"}}),
-             "frozen": Field("any", schema={"type": "integer", "minimum": 0, "maximum": views.MAX_FROZEN})}
+             "frozen": Field("any", schema={"type": "integer", "minimum": 0, "maximum": views.MAX_FROZEN}),
+             "row_height": Field("any", schema={"type": "string", "enum": list(views.ROW_HEIGHTS)})}
 RULE_BODY = {"name": Field("any", schema={**NAME, "maxLength": 200}),
              "enabled": Field("any", schema={"type": "boolean"}),
              "trigger": Field("any", schema={"type": "string", "enum": list(automations.TRIGGERS)}),
@@ -353,7 +378,8 @@ ROUTES: list[Route] = [
     Route("POST", "/api/fundraising/import/preview", import_preview, USER, scope="grid:write", tag="import",
           file="csv", query=IMPORT_QUERY),
     Route("POST", "/api/fundraising/import", import_csv, USER, scope="grid:write", tag="import", file="csv",
-          query=IMPORT_QUERY),
+          query={**IMPORT_QUERY, "run_rules": Field("boolean", default=False, description=(
+              "1: edit-triggered automation rules run on the imported investors (they may move lists)"))}),
     Route("GET", "/api/fundraising/export.csv", export_csv, USER, scope="grid:read", tag="import",
           query={"view": Field(max_length=64, description="a view id: its columns, order, filter and sort")}),
     Route("POST", "/api/fundraising/rows/bulk", create_rows, USER, scope="grid:write", tag="grid",
@@ -398,9 +424,16 @@ ROUTES: list[Route] = [
     Route("PATCH", "/api/fundraising/automations/{id}", update_automation, USER, tag="automations", body=RULE_BODY),
     Route("DELETE", "/api/fundraising/automations/{id}", archive_automation, USER, tag="automations"),
     Route("POST", "/api/fundraising/automations/{id}/restore", restore_automation, USER, tag="automations"),
-    Route("POST", "/api/fundraising/automations/run", run_automations, USER, tag="automations"),
+    Route("POST", "/api/fundraising/automations/run", run_automations, USER, tag="automations",
+          body={"dry_run": Field("boolean", description="true: answer what the run would change; write nothing"),
+                "rule_id": Field(max_length=64, description="run (or preview) this one rule, on or off"),
+                "token": Field(max_length=64, description="a preview's token: 409 if the run would now differ")}),
     Route("GET", "/api/fundraising/automation-runs", automation_runs, USER, tag="automations",
+          query={**page(), "rule_id": Field(max_length=64), "run_id": Field(max_length=64)}),
+    Route("GET", "/api/fundraising/automations/runs", automation_run_groups, USER, tag="automations",
           query={**page(), "rule_id": Field(max_length=64)}),
+    Route("POST", "/api/fundraising/automations/runs/{id}/undo", undo_automation_run, USER, tag="automations",
+          body={"dry_run": Field("boolean", description="true: answer what undo would put back; write nothing")}),
     Route("GET", "/api/fundraising/state", get_state, USER, scope="grid:read", tag="snapshot"),
     Route("PUT", "/api/fundraising/state", put_state, USER, scope="grid:write", tag="snapshot",
           body={"expected_version": Field("integer", required=True, minimum=0),

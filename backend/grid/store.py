@@ -814,6 +814,8 @@ class Grid:
         if column_type == "formula":
             clean = formula_columns.validate(clean["formula"], clean_name, columns)
         col_id, now = new_id(), utc_now()
+        if position is None and column_type == "fund":
+            position = self._fund_index(columns)
         pos = self._position_for(columns, position)
         stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
         conn.execute("INSERT INTO grid_columns (id, name, type, options, position, frozen, width, created_at,"
@@ -843,29 +845,32 @@ class Grid:
     # --- imports -------------------------------------------------------------------------------
 
     def apply_import(self, actor: Principal, make_plan: Callable[[list[dict], list], Any],
-                     dry_run: bool = False) -> dict:
+                     dry_run: bool = False, run_rules: bool = False) -> dict:
         """Plan an import against the grid as it is under the write lock, then apply all of it in
-        this one transaction (new columns, new choices, created and updated investors, formulas,
-        edit-triggered rules) or, if the plan has errors, nothing. `make_plan(columns, rows)` gets
-        the live columns (lookup shape) and rows [(id, values)]."""
+        this one transaction (new columns, new choices, created and updated investors, formulas)
+        or, if the plan has errors, nothing. Edit-triggered automation rules run on the imported
+        investors only when asked (`run_rules`): a file states its rows, and a rule such as
+        "Passed -> graveyard" must not move fifty investors unless the person chose that.
+        `make_plan(columns, rows)` gets the live columns (lookup shape) and rows [(id, values)]."""
         def work(conn, columns):
             cache = self.cache
             live = [(rid, cache.rows[rid].values) for rid in cache.order if not cache.rows[rid].archived_at]
             plan = make_plan([c.lookup() for c in columns], live)
             summary = {"created": len(plan.creates), "updated": len(plan.updates), "unchanged": plan.unchanged,
                        "new_columns": [c["name"] for c in plan.new_columns], "errors": plan.errors,
-                       "warnings": plan.warnings}
+                       "warnings": plan.warnings, "people_added": plan.people_added}
             if plan.errors:
                 raise Unprocessable(f"{len(plan.errors)} problem(s) in the file; nothing was imported "
                                     f"(first: line {plan.errors[0].get('line')}: {plan.errors[0]['message']})",
                                     code="import_errors",
-                                    data={**summary, "created": 0, "updated": 0, "unchanged": 0})
+                                    data={**summary, "created": 0, "updated": 0, "unchanged": 0, "people_added": 0})
             if dry_run:
                 return summary
             refs = {c.id: c.id for c in columns}
             for spec in plan.new_columns:
                 col = self._insert_column(conn, actor, columns, spec["name"], spec["type"], spec.get("options"))
                 columns.append(col)
+                columns.sort(key=lambda c: c.position)  # display order: a fund lands among the first columns
                 refs["new:" + spec["name"]] = col.id
             by_id = {c.id: c for c in columns}
             for ref, names in plan.choices_to_add.items():
@@ -890,14 +895,17 @@ class Grid:
             self._build(conn)
             if any(c.type == "formula" for c in columns):
                 self._recompute_columns(conn, columns)
-            if self.automations is not None:
+            summary["changed_by_rules"] = 0
+            if run_rules and self.automations is not None:
                 for rid in touched:
                     row = self.cache.rows[rid]
                     after = self.automations.after_edit(conn, self, row, columns, list(by_id))
                     if after is not row:
                         self._commit_row(after, columns)
-            audit.record(conn, actor, "import.completed", "grid", None,
-                         {k: summary[k] for k in ("created", "updated", "unchanged", "new_columns")})
+                        summary["changed_by_rules"] += 1
+            audit.record(conn, actor, "import.completed", "grid", None, {"run_rules": run_rules, **{
+                k: summary[k] for k in ("created", "updated", "unchanged", "new_columns", "people_added",
+                                        "changed_by_rules")}})
             shed(live, plan.creates, plan.updates)
             return summary
         with collector_paused():
@@ -942,6 +950,20 @@ class Grid:
         audit.record_many(conn, actor, "investor.created", "investor", audits)
         shed(investors, memberships, cells, commitments, people, logs, audits)
         return ids
+
+    @staticmethod
+    def _fund_index(columns: list[Column]) -> int:
+        """Where a new fund goes: right after the leading columns that say who an investor is and
+        where it stands (the frozen ones, Name, List and the single selects beside them, such as
+        Status) and after the funds already there, so amounts are on the first screen and funds
+        read in creation order. `columns` in display order."""
+        index = 0
+        while index < len(columns) and (columns[index].frozen or columns[index].field in ("name", "list")
+                                        or columns[index].type == "single_select"):
+            index += 1
+        while index < len(columns) and columns[index].type == "fund":
+            index += 1
+        return index
 
     @staticmethod
     def _position_for(columns: list[Column], index: int | None, moving: str | None = None) -> float:
@@ -1131,3 +1153,9 @@ class Grid:
             self._build(conn)
             return True
         return self._write(work)
+
+    def revert_automation(self, conn, actor: Principal, row: Row, columns: list[Column], raw_values: dict) -> Row:
+        """Used by the automation engine's undo inside an open write: put cells back as `actor`, a
+        normal audited edit that does not set the rules off again (they would redo what is undone)."""
+        changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in self._resolve(columns, raw_values)]
+        return self._apply(conn, actor, row, columns, changes, trigger_automations=False)

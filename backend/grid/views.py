@@ -17,8 +17,10 @@ from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..principal import Principal
 
 VIEW_FIELDS = "v.id, v.name, v.owner_id, u.username, v.shared, v.config, v.position, v.created_at, v.updated_at"
-CONFIG_KEYS = ("filter", "sort", "hidden", "order", "frozen")
+CONFIG_KEYS = ("filter", "sort", "hidden", "order", "frozen", "row_height")
 MAX_FROZEN = 10
+# How tall a view's rows are: one line of text (Airtable's short), two, or four.
+ROW_HEIGHTS = ("short", "medium", "tall")
 
 
 def _view_dict(row) -> dict:
@@ -26,7 +28,8 @@ def _view_dict(row) -> dict:
     return {"id": row[0], "name": row[1], "owner_id": row[2], "owner_name": row[3], "shared": bool(row[4]),
             "filter": config.get("filter") or {"op": "and", "conditions": []}, "sort": config.get("sort") or [],
             "hidden": config.get("hidden") or [], "order": config.get("order") or [],
-            "frozen": config.get("frozen", 1), "position": row[6], "created_at": row[7], "updated_at": row[8]}
+            "frozen": config.get("frozen", 1), "row_height": config.get("row_height", "short"),
+            "position": row[6], "created_at": row[7], "updated_at": row[8]}
 
 
 def _column_ids(value, name: str, columns_by_id: dict) -> list[str]:
@@ -55,6 +58,10 @@ def normalize_config(payload: dict, columns_by_id: dict) -> dict:
         if not isinstance(frozen, int) or isinstance(frozen, bool) or not 0 <= frozen <= MAX_FROZEN:
             raise BadRequest(f"'frozen' must be a whole number from 0 to {MAX_FROZEN}", field="frozen")
         clean["frozen"] = frozen
+    if "row_height" in payload:
+        if payload["row_height"] not in ROW_HEIGHTS:
+            raise BadRequest(f"'row_height' must be one of {', '.join(ROW_HEIGHTS)}", field="row_height")
+        clean["row_height"] = payload["row_height"]
     return clean
 
 

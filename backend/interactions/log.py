@@ -76,6 +76,7 @@ class InteractionLog:
             body: str | None, occurred_at: str | None, ref: dict | None = None) -> dict:
         return add(self.db, actor, investor_id, kind, source, summary, body, occurred_at, ref)
 
-    def activity(self, backups: list[dict], limit: int, offset: int) -> tuple[list[dict], int]:
-        """The admin feed: audit entries, automation runs and `backups`, merged newest first."""
+    def activity(self, backups: list[dict], limit: int, offset: int) -> tuple[list[dict], int, dict]:
+        """The admin feed: audit entries, automation runs and `backups`, merged newest first;
+        with the total and the count from each source."""
         return activity.feed(self.db, backups, limit, offset)

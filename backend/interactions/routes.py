@@ -24,8 +24,8 @@ def add_interaction(req: Request) -> Reply:
 def activity_feed(req: Request) -> Reply:
     """Audit, automation and backup events merged, newest first."""
     limit, offset = req.args["limit"], req.args["offset"]
-    items, total = req.app.interactions.activity(req.app.backups.list(), limit, offset)
-    return ok(items, total=total, limit=limit, offset=offset)
+    items, total, counts = req.app.interactions.activity(req.app.backups.list(), limit, offset)
+    return ok(items, total=total, counts=counts, limit=limit, offset=offset)
 
 
 ROUTES: list[Route] = [

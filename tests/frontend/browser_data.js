@@ -2,9 +2,14 @@
 /*
  * The data pages end-to-end in real headless Chromium against a running server (BASE_URL, fresh
  * data): first-run setup -> the grid's welcome panel -> #/import: the Airtable fixture CSV through
- * the file input, the preview (300 rows, Fund I detected as a fund), the Deck column skipped, the
- * import with its progress UI, the result (300 created) -> the same file again: 0 created,
- * 0 updated, 300 unchanged (the skip is remembered) -> Export CSV downloads the grid -> Settings ->
+ * the file input, the preview (300 rows, Fund I detected as a fund; Primary Contact, Email and Phone
+ * as one person per row in Contacts, switched to plain columns and back), the Deck column skipped,
+ * the automation opt-in unchecked, the import with its progress UI, the result (300 created, 300
+ * people, funds right after Status, the 50 Passed investors still on Main) -> the same file again:
+ * 0 created, 0 updated, 300 unchanged (the skip is remembered) -> an edited export: the review lists
+ * each changed investor's cells old -> new (20, then all 56) and the new Status option, imported
+ * with the rules opted in (the newly Passed move to the graveyard) -> cents in a fund column show
+ * in the grid ($12,500.50, beside $250,000) -> Export CSV downloads the grid -> Settings ->
  * Backups: back up now, verify (✓) -> an investor archived through the API comes back from
  * Admin -> Archive -> an investor added after the backup -> Restore… shows the preview (1 removed),
  * RESTORE typed, the page reloads, the grid has the backup's 300 investors -> Admin -> Activity
@@ -20,11 +25,13 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 const harness = require('./harness');
+const gridPage = require('./grid_page');
 const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
 const { base, outDir, args, problems, step, watch: watchPage, shot, expect, run } =
   harness.open('browser_data', { usage: 'BASE_URL OUT_DIR [CSV]', shotDelay: 250 });
 const CSV = args[0] || path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures', 'airtable_investors.csv');
 const LATE = 'Post-Backup Partners';
+const { waitCell } = gridPage(base, expect);
 const allowed = { reloading: false };
 // The reload after a restore cancels whatever read was in flight, and changing the mapping aborts
 // the preview it supersedes: those are the test, not faults.
@@ -93,6 +100,29 @@ run(async () => {
     const newCols = sum['new columns'];
     step('preview: ' + sum.text + ' · Fund I detected as ' + fund);
 
+    // --- the contact columns are one person per row in Contacts; plain columns are one click away
+    const people = page.locator('.imp-people');
+    expect(/One person per row goes to Contacts/.test(await textOf(people)) && /Person 1: Primary Contact, Email, Phone/.test(await textOf(people))
+      && /300 new people/.test(await textOf(people)),
+      'the people strip reads: ' + await textOf(people));
+    for (const [header, label] of [['Primary Contact', 'Person 1 · Name'], ['Email', 'Person 1 · Email'], ['Phone', 'Person 1 · Phone']]) {
+      const chosen = await page.getByLabel('Import ' + header + ' into').evaluate(s => s.options[s.selectedIndex].textContent);
+      expect(chosen === label, header + ' goes to "' + chosen + '", not ' + label);
+    }
+    expect(/Contacts/.test(await textOf(rowOf('Email').locator('td').nth(3))), 'the Email row does not say it goes to Contacts');
+    await people.getByRole('button', { name: 'Keep them as plain columns' }).click();
+    await page.waitForFunction(n => {
+      const s = document.querySelector('.imp-summary');
+      return s && !s.classList.contains('is-stale') && Array.from(s.querySelectorAll('.imp-seg')).some(x => x.textContent.trim() === (n + 3) + ' new columns');
+    }, newCols);
+    expect(/New column “Email”/.test(await page.getByLabel('Import Email into').evaluate(s => s.options[s.selectedIndex].textContent)),
+      'with people off, Email does not go to a new column');
+    expect(/imported as plain columns/.test(await textOf(page.locator('.imp-people'))), 'the off state is not explained');
+    await page.locator('.imp-people').getByRole('button', { name: 'Import them as people' }).click();
+    await page.locator('.imp-people', { hasText: 'Person 1: Primary Contact, Email, Phone' }).waitFor();
+    await page.waitForFunction(n => Array.from(document.querySelectorAll('.imp-summary:not(.is-stale) .imp-seg')).some(x => x.textContent.trim() === n + ' new columns'), newCols);
+    step('people: Primary Contact, Email and Phone are Person 1 in Contacts; plain columns and back');
+
     await page.getByLabel('Import Deck into').selectOption('skip');
     await page.waitForFunction(n => {
       const s = document.querySelector('.imp-summary');
@@ -110,6 +140,11 @@ run(async () => {
     await page.evaluate(() => document.querySelector('.content').scrollTo(0, 0));
     step('Deck skipped: ' + sum.text);
 
+    // --- automation rules: an explained opt-in, off by default
+    const runRules = page.getByLabel('Run automation rules on the imported investors');
+    expect(!(await runRules.isChecked()), 'the automation opt-in starts checked');
+    expect(/no investor changes list/.test(await textOf(page.locator('.imp-rules'))), 'the opt-in does not say what off means');
+
     // --- import with progress, then the result
     const importBtn = page.locator('.imp-actionbar').getByRole('button', { name: /^Import/ });
     expect(/Import 300 rows/.test(await textOf(importBtn)), 'the import button reads ' + await textOf(importBtn));
@@ -121,8 +156,19 @@ run(async () => {
     expect(!/\bDeck\b/.test(await textOf(result.locator('.imp-result-cols'))), 'Deck became a column although it was skipped');
     const seen = await page.evaluate(() => window.__impSeen);
     expect(seen.progress, 'the upload/processing progress UI never appeared');
+    expect(/Automation rules did not run/.test(res1) && /300 people added to Contacts/.test(res1), 'the result does not name the people and rules: ' + res1);
     await shot(page, 'data-02-import-done');
     step('imported: ' + res1.slice(0, 120) + '… (progress UI seen: ' + JSON.stringify(seen) + ')');
+    const apiGet = async url => (await (await ctx.request.get(base + url, { headers })).json()).data;
+    let grid = await apiGet('/api/fundraising/grid');
+    const colNames = grid.columns.map(c => c.name);
+    expect(colNames.slice(0, 6).join() === 'Name,List,Status,Fund I,Fund II,Fund III', 'the columns start ' + colNames.slice(0, 8).join(', '));
+    const contactsId = grid.columns.find(c => c.type === 'contacts').id;
+    const personCount = () => grid.rows.reduce((n, r) => n + (r.values[contactsId] || []).length, 0);
+    expect(personCount() === 300 && !colNames.includes('Email'), 'people after the import: ' + personCount() + ', columns ' + colNames.join(', '));
+    let lists = await apiGet('/api/fundraising/lists');
+    expect(lists.graveyard === 0 && lists.main === 300, 'the import moved investors between lists: ' + JSON.stringify(lists));
+    step('300 people in Contacts, funds right after Status, lists untouched: ' + JSON.stringify(lists));
 
     // --- the same file again changes nothing (and the Deck skip is remembered)
     await page.getByRole('button', { name: 'Import another file' }).click();
@@ -132,11 +178,80 @@ run(async () => {
     sum = await summaryOf(page);
     expect(sum.rows === 300 && sum.new === 0 && sum.updated === 0 && sum.unchanged === 300 && sum['new columns'] === 0, 'second preview reads: ' + sum.text);
     expect(/last import/.test(await textOf(page.locator('.imp-memory'))), 'the remembered skip is not shown');
+    expect(/Nobody new/.test(await textOf(page.locator('.imp-people'))), 'the re-import would add people: ' + await textOf(page.locator('.imp-people')));
     await page.locator('.imp-actionbar').getByRole('button', { name: /^Import/ }).click();
     await result.waitFor({ timeout: 60000 });
     const res2 = await textOf(result);
     expect(/0 Created/.test(res2) && /0 Updated/.test(res2) && /300 Unchanged/.test(res2) && /Already up to date/.test(res2), 'second result reads: ' + res2);
-    step('imported again: 0 created, 0 updated, 300 unchanged');
+    grid = await apiGet('/api/fundraising/grid');
+    expect(personCount() === 300, 'the second import changed the number of people to ' + personCount());
+    step('imported again: 0 created, 0 updated, 300 unchanged, still 300 people');
+
+    // --- an edited export: what changes is listed before anything is written
+    const edited = path.join(outDir, 'airtable_investors_edited.csv');
+    const original = fs.readFileSync(CSV, 'utf8');
+    const COMMITTED_ROW = /^([^\n",]+),Committed,/gm;  // a row's Name (unquoted), then its Status
+    const committed = (original.match(COMMITTED_ROW) || []).length;
+    fs.writeFileSync(edited, original.replace(COMMITTED_ROW, '$1,Passed,')
+      .replace('Jasper Capital,Not Contacted,', 'Jasper Capital,Term Sheet,').replace('"$12,500.50"', () => '"$12,750.25"')
+      .replace('john.novak@tundra.com,+1 (512) 555-9711', 'John.Novak@Tundra.com,+1 (512) 555-0000'));
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    await page.locator('input[type="file"][aria-label="CSV file to import"]').setInputFiles(edited);
+    const review = page.locator('.imp-review');
+    await review.waitFor();
+    sum = await summaryOf(page);
+    const changed = committed + 1;
+    expect(sum.updated === changed && sum.new === 0, 'the edited file previews as ' + sum.text + ' (expected ' + changed + ' updated)');
+    expect(await review.locator('.imp-change').count() === 20, 'the review does not start with 20 investors');
+    const jasperChange = review.locator('.imp-change', { hasText: 'Jasper Capital' });
+    const jasperText = await textOf(jasperChange);
+    expect(/Status Not Contacted Term Sheet/.test(jasperText) && /Fund III \$12,500\.50 \$12,750\.25/.test(jasperText), 'Jasper\'s change reads: ' + jasperText);
+    expect(await jasperChange.locator('.imp-val.is-old', { hasText: 'Not Contacted' }).count() === 1, 'the old value is not marked as old');
+    const tundra = await textOf(review.locator('.imp-change', { hasText: 'Tundra Partners Inc.' }));
+    expect(/John Novak · phone \+1 \(512\) 555-9711 \+1 \(512\) 555-0000/.test(tundra) && !/New person/.test(tundra), 'Tundra\'s change reads: ' + tundra);
+    expect(/Status.*Term Sheet/.test(await textOf(review.locator('.imp-option-list li', { hasText: 'Status' }))), 'the new Status option is not listed');
+    await dismissToasts(page);
+    await review.evaluate(el => { el.scrollIntoView({ block: 'start' }); document.querySelector('.content').scrollBy(0, -16); });
+    await shot(page, 'data-01d-import-review');
+    await review.getByRole('button', { name: 'Show ' + (changed - 20) + ' more' }).click();
+    expect(await review.locator('.imp-change').count() === changed, 'show more does not list every changed investor');
+    expect(new RegExp(changed + ' of ' + changed + ' changed investors shown').test(await textOf(review.locator('.imp-changes-foot'))), 'the review foot reads: ' + await textOf(review.locator('.imp-changes-foot')));
+    step('review: ' + changed + ' changed investors (20 shown, then all), old -> new per cell, Term Sheet as a new option');
+
+    // --- opted in, the rules move the investors the file newly marks Passed
+    await runRules.check();
+    expect(/Automation rules will run/.test(await textOf(page.locator('.imp-actionbar-text'))), 'the action bar does not say the rules will run');
+    await page.locator('.imp-actionbar').getByRole('button', { name: /^Import/ }).click();
+    await result.waitFor({ timeout: 60000 });
+    const res3 = await textOf(result);
+    expect(new RegExp(changed + ' Updated').test(res3) && new RegExp('Automation rules changed ' + committed + ' investors').test(res3), 'third result reads: ' + res3);
+    lists = await apiGet('/api/fundraising/lists');
+    expect(lists.graveyard === committed, 'after the opted-in import the graveyard has ' + JSON.stringify(lists) + ', expected ' + committed);
+    grid = await apiGet('/api/fundraising/grid');
+    const tundraRow = grid.rows.find(r => r.values[grid.columns[0].id] === 'Tundra Partners Inc.');
+    const john = tundraRow.values[contactsId];
+    expect(personCount() === 300 && john.length === 1 && john[0].phone === '+1 (512) 555-0000', 'Tundra\'s people: ' + JSON.stringify(john));
+    step('opted-in import: ' + committed + ' newly Passed investors moved to the graveyard; the 50 already Passed stayed; John Novak updated, not added');
+
+    // --- cents in a whole-dollar fund column show in the grid, whole amounts stay whole
+    let resp = await ctx.request.post(base + '/api/fundraising/columns', { headers, data: { name: 'Fund IV', type: 'fund' } });
+    expect(resp.status() === 201, 'creating Fund IV answered ' + resp.status());
+    resp = await ctx.request.post(base + '/api/fundraising/import', { headers: { ...headers, 'Content-Type': 'text/csv' },
+      data: Buffer.from('Name,Fund IV\r\nJasper Capital,"$12,500.50"\r\nTundra Partners Inc.,"$250,000"\r\n') });
+    expect(resp.ok(), 'importing Fund IV answered ' + resp.status() + ': ' + await resp.text());
+    const cols = await apiGet('/api/fundraising/columns');
+    const fund4 = cols.findIndex(c => c.name === 'Fund IV');
+    expect(fund4 === 6, 'Fund IV sits at ' + fund4 + ', not after Fund III');
+    const rowIndex = name => grid.rows.findIndex(r => r.values[grid.columns[0].id] === name);
+    await page.getByRole('button', { name: 'Open the grid' }).click();
+    await waitCell(page, rowIndex('Jasper Capital'), fund4, '$12,500.50', 15000);
+    await waitCell(page, rowIndex('Tundra Partners Inc.'), fund4, '$250,000');
+    await waitCell(page, rowIndex('Jasper Capital'), cols.findIndex(c => c.name === 'Fund I'), '$50,000');
+    await dismissToasts(page);
+    await shot(page, 'data-08-grid-funds');
+    step('grid: Fund IV reads $12,500.50 and $250,000, Fund I $50,000; funds on the first screen');
+    await page.goto(base + '/#/import');
+    await page.getByRole('heading', { name: 'Import & export', level: 1 }).waitFor();
 
     // --- export CSV through the UI (fetched with the token, saved from a Blob)
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('.imp-export').getByRole('button', { name: 'Download CSV' }).click()]);
@@ -168,13 +283,13 @@ run(async () => {
     step('backed up and verified: ' + await textOf(backupRow));
 
     // --- archive an investor through the API; Admin -> Archive brings it back
-    const grid = await (await ctx.request.get(base + '/api/fundraising/grid', { headers })).json();
-    const nameCol = grid.data.columns.find(c => c.name === 'Name').id;
-    const jasper = grid.data.rows.find(r => r.values[nameCol] === 'Jasper Capital');
+    grid = await apiGet('/api/fundraising/grid');
+    const nameCol = grid.columns.find(c => c.name === 'Name').id;
+    const jasper = grid.rows.find(r => r.values[nameCol] === 'Jasper Capital');
     expect(jasper, 'Jasper Capital is not in the grid');
     let r = await ctx.request.delete(base + '/api/fundraising/rows/' + jasper.id, { headers });
     expect(r.ok(), 'archiving answered ' + r.status());
-    const probability = grid.data.columns.find(c => c.name === 'Probability');
+    const probability = grid.columns.find(c => c.name === 'Probability');
     r = await ctx.request.delete(base + '/api/fundraising/columns/' + probability.id, { headers });
     expect(r.ok(), 'archiving a column answered ' + r.status());
     r = await ctx.request.post(base + '/api/fundraising/views', { headers, data: { name: 'Old Fund I pipeline', shared: true } });
@@ -200,8 +315,8 @@ run(async () => {
     await page.locator('.arc-item', { hasText: 'Probability' }).waitFor({ state: 'detached' });
     const back = await (await ctx.request.get(base + '/api/fundraising/rows/' + jasper.id, { headers })).json();
     expect(back.data && !back.data.archived_at, 'Jasper Capital is still archived on the server');
-    const cols = (await (await ctx.request.get(base + '/api/fundraising/columns', { headers })).json()).data;
-    expect(cols.some(c => c.name === 'Probability'), 'the Probability column did not come back');
+    const restored = await apiGet('/api/fundraising/columns');
+    expect(restored.some(c => c.name === 'Probability'), 'the Probability column did not come back');
     step('archived an investor, a column, a view and a rule through the API; restored the investor and the column from Admin -> Archive');
 
     // --- an investor added after the backup; the restore preview says it goes away

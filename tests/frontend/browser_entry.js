@@ -4,7 +4,10 @@
  * (BASE_URL, fresh data): dates typed straight into a cell in every accepted form (no Enter first),
  * each previewed before it is saved and stored as the day meant; an implausible year refused in
  * the editor and by the server; a paste of "1.5m" into a fund column stored as 1,500,000 (the
- * same rules as typing). Zero console errors.
+ * same rules as typing); a multi-line note typed with Shift+Enter, its hidden lines counted, and a
+ * taller row height per view; the people editor (focus, a bad email kept and shown, the platform's
+ * key names); a right-click archive with Undo; Delete on a whole row asking to archive; Ctrl+End
+ * and Ctrl+Home. Zero console errors.
  *
  *   node tests/frontend/browser_entry.js http://127.0.0.1:PORT OUT_DIR
  */
@@ -111,10 +114,178 @@ run(async () => {
     await paste(page, '1.5m');
     await page.locator('.toast', { hasText: 'Pasted 1 cell' }).waitFor();
     await waitServer(api, rowId, fund.id, 1500000, 'the pasted "1.5m"');
-    await selectCell(page, 0, cLast);
+    await selectCell(page, 0, await columnIndex(api, 'Last Contact'));  // the fund column moved it
     await paste(page, 'tomorrow');
     await waitServer(api, rowId, lastId, plusDays(1), 'the pasted "tomorrow"');
     step('a paste of "1.5m" stored 1,500,000 and a pasted "tomorrow" the person\'s tomorrow');
+
+    /* ---------------- a multi-line note, row heights ---------------- */
+    const notesId = cols.find(c => c.name === 'Notes').id;
+    const cNotes = await columnIndex(api, 'Notes');
+    await selectCell(page, 0, cNotes);
+    await page.keyboard.press('Enter');
+    await page.locator('[data-editor] textarea').waitFor();
+    await page.keyboard.type('Met at SuperReturn.');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('Wants the Q3 letter.');
+    await page.keyboard.press('Shift+Enter');
+    await page.keyboard.type('Follow up in July.');
+    await page.keyboard.press('Enter');
+    await waitServer(api, rowId, notesId, 'Met at SuperReturn.\nWants the Q3 letter.\nFollow up in July.', 'the three-line note');
+    const more = page.locator(cellSel(0, cNotes) + ' .cv-more-lines');
+    await more.waitFor();
+    expect(await more.innerText() === '+2', 'a short row counts ' + await more.innerText() + ' hidden lines, expected +2');
+    expect((await page.locator(cellSel(0, cNotes) + ' .cv-long').getAttribute('title')).includes('Follow up in July.'), 'the note has no hover preview of its whole text');
+    await page.getByRole('button', { name: 'Short rows' }).click();
+    await page.getByRole('menuitemradio', { name: /Medium/ }).click();
+    await page.waitForFunction(sel => { const el = document.querySelector(sel); return el && el.getBoundingClientRect().height >= 50; }, cellSel(0, cNotes));
+    expect(await more.innerText() === '+1', 'a medium row should show two lines and count one more');
+    await shot(page, '03-medium-rows');
+    let saved = null;
+    for (let i = 0; i < 30 && !saved; i++) { saved = (await api.get('/api/fundraising/views')).find(v => v.row_height === 'medium'); if (!saved) await page.waitForTimeout(100); }
+    expect(saved, 'the row height was not saved with the view');
+    reloading = true;
+    await page.reload();
+    await page.locator(cellSel(0, 0)).waitFor();
+    reloading = false;
+    await page.waitForFunction(sel => { const el = document.querySelector(sel); return el && el.getBoundingClientRect().height >= 50; }, cellSel(0, cNotes));
+    await page.getByRole('button', { name: 'Medium rows' }).click();
+    await page.getByRole('menuitemradio', { name: /Short/ }).click();
+    step('a three-line note typed with Shift+Enter shows "+2" (hover shows it all); Medium rows show two lines, saved with the view');
+
+    /* ---------------- the people editor ---------------- */
+    const contactsId = cols.find(c => c.type === 'contacts').id;
+    const cPeople = await columnIndex(api, cols.find(c => c.type === 'contacts').name);
+    await selectCell(page, 0, cPeople);
+    await page.keyboard.press('Enter');
+    await page.locator('.ce-people').waitFor();
+    expect(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('pf-name')), 'the people editor opened without the focus in it');
+    await page.keyboard.type('Ann Lee');
+    await page.keyboard.press('Tab');  // Title
+    await page.keyboard.type('Managing Partner');
+    await page.keyboard.press('Tab');  // Email
+    await page.keyboard.type('ann@halcyon');
+    await page.keyboard.press('Tab');  // Phone: leaving the email shows the problem
+    await page.locator('.pf-problem', { hasText: 'Not an email address' }).waitFor();
+    expect((await page.locator('.ce-people-foot').innerText()).includes('Ctrl'), 'the hint does not use this platform\'s key name (Ctrl)');
+    await page.getByRole('button', { name: 'Done' }).click();
+    await shot(page, '04-people-problem');
+    expect(await page.locator('.ce-people').count() === 1, 'Done with a bad email closed the editor');
+    expect(await page.getByLabel('Name of person 1').inputValue() === 'Ann Lee', 'the edit was thrown away');
+    expect(await page.evaluate(() => document.activeElement && document.activeElement.classList.contains('pf-email')), 'the bad email did not get the focus');
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('ann@halcyon.com');
+    await page.keyboard.press('Control+Enter');
+    await page.locator('.ce-people').waitFor({ state: 'detached' });
+    const people = (await api.get('/api/fundraising/rows/' + rowId)).values[contactsId];
+    expect(people && people.length === 1 && people[0].name === 'Ann Lee' && people[0].email === 'ann@halcyon.com' && people[0].title === 'Managing Partner',
+      'the server has ' + JSON.stringify(people));
+    step('people editor: focused on open; a bad email shown as typed, Done kept the edit; fixed and saved with Ctrl+Enter');
+
+    /* ---------------- rows: right-click, archive and Undo, Delete on a whole row ---------------- */
+    const nameId = cols.find(c => c.primary).id;
+    const second = await api.post('/api/fundraising/rows', { values: { [nameId]: 'Northgate Endowment' } });
+    await waitCell(page, 1, 0, 'Northgate Endowment');
+    await page.locator(cellSel(1, 0)).click({ button: 'right' });
+    const menu = page.getByRole('menu', { name: /Actions for Northgate Endowment/ });
+    await menu.waitFor();
+    await shot(page, '05-row-menu');
+    await menu.getByRole('menuitem', { name: 'Archive investor' }).click();
+    const toastUndo = page.locator('.toast', { hasText: 'Archived Northgate Endowment' }).getByRole('button', { name: 'Undo' });
+    await toastUndo.waitFor();
+    let got = await api.get('/api/fundraising/rows/' + second.id);
+    expect(got.archived_at, 'the right-click archive did not archive on the server');
+    await toastUndo.click();
+    for (let i = 0; i < 30 && got.archived_at; i++) { await page.waitForTimeout(100); got = await api.get('/api/fundraising/rows/' + second.id); }
+    expect(!got.archived_at, 'Undo did not restore the investor');
+    await waitCell(page, 1, 0, 'Northgate Endowment');
+    step('right-click -> Archive investor, then the toast\'s Undo restored it');
+
+    await page.locator('.gv-row[data-r="1"] .gv-num').click();
+    await page.keyboard.press('Delete');
+    const dlg = page.getByRole('dialog', { name: /Archive Northgate Endowment/ });
+    await dlg.waitFor();
+    await shot(page, '06-archive-prompt');
+    await dlg.getByRole('button', { name: 'Cancel' }).click();
+    got = await api.get('/api/fundraising/rows/' + second.id);
+    expect(!got.archived_at && got.values[nameId] === 'Northgate Endowment', 'Delete on a whole row changed the investor: ' + JSON.stringify(got));
+    step('Delete on a whole row asks to archive (cancelled: nothing cleared)');
+
+    await page.locator(cellSel(0, 1)).click();
+    await page.keyboard.press('Control+End');
+    const lastCol = (await api.get('/api/fundraising/columns')).length - 1;
+    await page.locator(cellSel(1, lastCol) + '.is-active').waitFor();
+    await page.keyboard.press('Control+Home');
+    await page.locator(cellSel(0, 0) + '.is-active').waitFor();
+    step('Ctrl+End and Ctrl+Home go to the last and the first cell');
+
+    /* ---------------- my own second tab is not a collaborator ---------------- */
+    const tab2 = await ctx.newPage();
+    watch(tab2, 'ann (second tab)');
+    await tab2.goto(base + '/#/grid');
+    await tab2.locator(cellSel(1, 0)).click();
+    await page.waitForTimeout(2500);  // more than a heartbeat
+    expect(await page.locator('.gv-peer-tag, .gv-peer-dot').count() === 0, 'my own second tab shows as a collaborator');
+    await tab2.close();
+    step('my own second tab does not show as a collaborator');
+
+    /* ---------------- a phone ---------------- */
+    const phone = await newContext(browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const pp = await phone.newPage();
+    watch(pp, 'ann (phone)');
+    await pp.goto(base + '/#/grid');
+    await pp.getByLabel('Username or email').fill('ann');
+    await pp.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await pp.getByRole('button', { name: 'Sign in' }).click();
+    await pp.locator(cellSel(0, 0)).waitFor();
+    // What a person meets: can the page (or its content pane) be dragged sideways?
+    const overflow = async what => {
+      const [moved, culprit] = await pp.evaluate(() => {
+        const panes = [document.scrollingElement, document.querySelector('.content')].filter(Boolean);
+        const out = panes.map(el => { el.scrollLeft = 10000; const x = el.scrollLeft; el.scrollLeft = 0; return x; });
+        // The outermost element that sticks out and is not inside its own scroller (for the message).
+        const content = document.querySelector('.content');
+        const inScroller = el => { for (let p = el.parentElement; p && p !== content && p !== document.body; p = p.parentElement) if (/auto|scroll|hidden|clip/.test(getComputedStyle(p).overflowX)) return true; return false; };
+        const wide = [...document.querySelectorAll('.content *')].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && !inScroller(el));
+        const top = wide.find(el => !wide.includes(el.parentElement));
+        return [Math.max(...out), top ? top.tagName.toLowerCase() + '.' + [...top.classList].join('.') + ' ends at ' + Math.round(top.getBoundingClientRect().right) + ' px' : ''];
+      });
+      expect(moved <= 1, what + ' scrolls sideways by ' + moved + ' px on a 390 px phone' + (culprit ? ': ' + culprit : ''));
+    };
+    await overflow('the grid page');
+    await shot(pp, '07-phone-grid');
+    const nameW = await pp.locator(cellSel(0, 0)).evaluate(el => el.getBoundingClientRect().width);
+    expect(nameW <= 180, 'the frozen Name column takes ' + nameW + ' px of the 390 px phone');
+    // Add an investor with the toolbar's button, type its name.
+    await pp.getByRole('button', { name: 'Investor', exact: true }).click();
+    await pp.locator('[data-editor] input').waitFor();
+    await pp.keyboard.type('Marisol Capital');
+    await pp.keyboard.press('Enter');
+    await waitCell(pp, 2, 0, 'Marisol Capital');
+    const marisol = (await api.get('/api/fundraising/grid')).rows.find(r => r.values[nameId] === 'Marisol Capital');
+    expect(marisol, 'the investor added on the phone is not on the server');
+    // Edit a fund amount: tap the cell, tap again to edit, type.
+    await pp.locator(cellSel(2, 0)).tap();
+    for (let i = 0; i < cFund; i++) await pp.keyboard.press('ArrowRight');
+    await pp.locator(cellSel(2, cFund) + '.is-active').waitFor();
+    await pp.locator(cellSel(2, cFund)).tap();
+    await pp.locator(cellSel(2, cFund)).tap();
+    await pp.locator('[data-editor] input').waitFor();
+    await pp.keyboard.type('2.5m');
+    await pp.keyboard.press('Enter');
+    await waitServer(api, marisol.id, fund.id, 2500000, 'the fund amount typed on the phone');
+    await shot(pp, '08-phone-fund');
+    step('phone 390x844: no sideways scroll, Name at ' + nameW + ' px, an investor added and a fund amount typed (2.5m)');
+    for (const [path, title, file] of [['#/automations', 'Automations', '09-phone-automations'], ['#/import', 'Import & export', '10-phone-import'],
+      ['#/settings', 'Settings', '11-phone-settings'], ['#/admin', 'Admin', '12-phone-admin']]) {
+      await pp.goto(base + '/' + path);
+      await pp.getByRole('heading', { name: title, level: 1 }).waitFor();
+      await pp.waitForTimeout(300);
+      await shot(pp, file);
+      await overflow('the ' + title + ' page');
+    }
+    step('phone: Automations, Import, Settings and Admin do not scroll sideways');
+    await phone.close();
   } finally {
     await browser.close();
   }

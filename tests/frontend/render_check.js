@@ -261,7 +261,7 @@ async function main() {
   if (w1.localStorage.getItem('vcrm.token') !== 'tok-admin') fail('registration did not store the token in localStorage["vcrm.token"]');
   if (!r1.apiLog.includes('POST /api/auth/register')) fail('setup did not POST /api/auth/register');
   if (!/#\/grid$/.test(w1.location.hash)) fail('after setup the URL should be #/grid, got ' + w1.location.hash);
-  for (const label of ['Grid', 'Communications', 'Pipeline', 'Dashboard', 'Settings', 'Admin']) {
+  for (const label of ['Grid', 'Import & export', 'Communications', 'Pipeline', 'Dashboard', 'Settings', 'Admin']) {
     if (!Array.from(w1.document.querySelectorAll('.nav-item')).some(a => a.textContent.trim() === label)) fail('sidebar lacks the ' + label + ' item');
   }
   ok('setup form validates inline, registers, stores vcrm.token and opens the app frame with the full sidebar');

@@ -10,7 +10,7 @@ const ACTION_WORDS = {
   'column.created': 'added column', 'column.updated': 'changed column', 'column.archived': 'archived column', 'column.restored': 'restored column',
   'view.created': 'created view', 'view.updated': 'changed view', 'view.archived': 'archived view', 'view.restored': 'restored view',
   'automation.created': 'created rule', 'automation.updated': 'changed rule', 'automation.archived': 'deleted rule', 'automation.restored': 'restored rule',
-  'automation.applied': 'applied a rule to', 'import.completed': 'imported a CSV', 'grid.reset': 'reset all data', 'grid.seeded': 'set up the grid',
+  'automation.applied': 'applied a rule to', 'automation.run': 'ran the automation rules', 'automation.run_undone': 'undid an automation run', 'import.completed': 'imported a CSV', 'grid.reset': 'reset all data', 'grid.seeded': 'set up the grid',
   'backup.restored': 'restored a backup', 'backup.policy_updated': 'changed the backup schedule', 'interaction.added': 'logged an interaction with',
   'auth.login': 'signed in', 'auth.logout': 'signed out', 'auth.bootstrap': 'set up Venture CRM', 'user.created': 'added user', 'user.updated': 'changed user',
   'user.password_changed': 'changed their password', 'invite.created': 'invited', 'invite.revoked': 'revoked an invitation for', 'invite.accepted': 'accepted an invitation',
@@ -21,7 +21,8 @@ const BACKUP_VERBS = { manual: 'took a manual backup', auto: 'took the nightly b
   pre_reset: 'took a backup before resetting all data', upload: 'uploaded a backup' };
 const NAMELESS_ACTIONS = /^(signed|changed their|set up|reset|imported|restored a backup|changed the backup|accepted)/;
 
-function detailName(d) {
+function detailName(d, item) {
+  if (item && item.entity_name) return item.entity_name;
   if (!d || typeof d !== 'object') return null;
   if (typeof d.name === 'string') return d.name;
   if (d.Name && typeof d.Name === 'object' && 'new' in d.Name) return d.Name.new || d.Name.old;
@@ -43,10 +44,10 @@ function activityParts(item) {
     const changes = Object.entries(d).filter(([k, v]) => k !== 'trigger' && v && typeof v === 'object' && 'new' in v)
       .map(([k, v]) => k + ': ' + (k === 'List' ? listLabel(v.old) : shortValue(v.old)) + ' → ' + (k === 'List' ? listLabel(v.new) : shortValue(v.new)));
     const m = /^(.*) on (.*)$/.exec(item.summary || '');
-    return { who: item.by && item.by.name ? item.by.name.replace(/^Automation:\s*/, '') : 'A rule', text: item.source === 'automation' && m ? 'changed' : 'changed an investor', name: item.source === 'automation' && m ? m[2] : null, extra: changes.join(' · ') || (d.error ? 'Error: ' + d.error : null), rule: true };
+    return { who: item.by && item.by.name ? item.by.name.replace(/^Automation:\s*/, '') : 'A rule', text: item.source === 'automation' && m ? 'changed' : 'changed an investor', name: item.source === 'automation' ? (item.entity_name || (m ? m[2] : null)) : null, extra: changes.join(' · ') || (d.error ? 'Error: ' + d.error : null), rule: true };
   }
   const words = ACTION_WORDS[item.action] || (item.summary || item.action);
-  const name = detailName(d);
+  const name = detailName(d, item);
   let extra = null;
   if (item.action === 'import.completed') extra = [d.created !== undefined && d.created + ' created', d.updated !== undefined && d.updated + ' updated', d.unchanged !== undefined && d.unchanged + ' unchanged', Array.isArray(d.new_columns) && d.new_columns.length && plural(d.new_columns.length, 'new column')].filter(Boolean).join(' · ');
   else if (item.action === 'investor.updated') extra = Object.entries(d).filter(([, v]) => v && typeof v === 'object' && 'new' in v).slice(0, 3).map(([k, v]) => k + ': ' + shortValue(v)).join(' · ');
@@ -124,20 +125,21 @@ function ActivityTab() {
   // "Load older" adds a page; a refresh reads every page shown again, so the timeline stays consistent.
   const [state, reload] = useAsync(async () => {
     const data = [];
-    let total = null;
+    let total = null, counts = {};
     for (let p = 0; p < pages; p++) {
       const r = await api('/api/fundraising/activity?limit=' + ACTIVITY_PAGE + '&offset=' + p * ACTIVITY_PAGE);
       data.push(...(r.data || []));
       total = r.total;
+      counts = r.counts || counts;
       if ((r.data || []).length < ACTIVITY_PAGE) break;
     }
-    return { data, total };
+    return { data, total, counts };
   }, [pages]);
   const items = (state.data && state.data.data) || [];
   const total = state.data && typeof state.data.total === 'number' ? state.data.total : null;
-  // An automation's change is logged twice (its run, and the audit entry of the edit it made); the
-  // run names the investor, so the timeline keeps that one.
-  const events = items.filter(i => !(i.source === 'audit' && i.action === 'automation.applied'));
+  // The server leaves out an automation's duplicate audit entry (its run is listed), so the counts
+  // below are the server's, for the whole feed, and agree with "of N" in the foot.
+  const events = items;
   const shown = source === 'all' ? events : events.filter(i => i.source === source);
   const groups = [];
   shown.forEach(item => {
@@ -152,8 +154,7 @@ function ActivityTab() {
     if (burst && last && last.burst === burst) last.items.push(item);
     else g.entries.push({ burst, items: [item] });
   });
-  const counts = {};
-  events.forEach(i => { counts[i.source] = (counts[i.source] || 0) + 1; });
+  const counts = (state.data && state.data.counts) || {};
   const more = total !== null ? items.length < total : items.length === ACTIVITY_PAGE * pages;
   return (
     <div>
@@ -166,7 +167,7 @@ function ActivityTab() {
         <div className="seg" role="group" aria-label="Show activity from">
           {ACTIVITY_SOURCES.map(s => (
             <button key={s.id} type="button" className={cx('seg-btn', source === s.id && 'is-on')} aria-pressed={source === s.id ? 'true' : 'false'} onClick={() => setSource(s.id)}>
-              {s.label}{s.id !== 'all' && counts[s.id] ? <span className="act-n">{counts[s.id]}</span> : null}
+              {s.label}{s.id !== 'all' && counts[s.id] ? <span className="act-n">{counts[s.id].toLocaleString()}</span> : null}
             </button>
           ))}
         </div>

@@ -449,11 +449,29 @@ function CreateTokenModal({ onClose, onCreated }) {
   );
 }
 
-function exampleFor(scopes) {
-  scopes = scopes || [];
-  if (scopes.includes('intake:match')) return '/api/intake/match?q=Acme';
-  if (scopes.includes('grid:read')) return '/api/fundraising/grid?shape=compact';
-  return null;
+// A request this token can make now, read from the server's own route table (the OpenAPI
+// document), so the example never names an endpoint that does not exist: a GET without path
+// parameters first, else any operation the scopes allow. null when no route takes these scopes yet.
+let openapiDoc = null;
+function apiExample(doc, scopes) {
+  if (!doc || !doc.paths) return null;
+  const found = [];
+  Object.entries(doc.paths).forEach(([path, ops]) => Object.entries(ops).forEach(([method, op]) => {
+    if (op && op['x-scope'] && (scopes || []).includes(op['x-scope'])) found.push({ method: method.toUpperCase(), path, op });
+  }));
+  const rank = e => (e.method === 'GET' ? 0 : 2) + (/\{/.test(e.path) ? 1 : 0);
+  found.sort((a, b) => rank(a) - rank(b) || a.path.length - b.path.length);
+  return found[0] || null;
+}
+function useApiExample(scopes) {
+  const [doc, setDoc] = useState(openapiDoc);
+  useEffect(() => {
+    if (openapiDoc || !scopes) return undefined;
+    let live = true;
+    fetch('/api/openapi.json').then(r => r.json()).then(d => { openapiDoc = d; if (live) setDoc(d); }).catch(() => {});
+    return () => { live = false; };
+  }, [scopes]);
+  return scopes ? apiExample(doc, scopes) : null;
 }
 
 function TokensTab() {
@@ -462,6 +480,7 @@ function TokensTab() {
   const [state, reload, setState] = useAsync(() => api('/api/admin/service-tokens').then(r => r.data || []), []);
   const [modal, setModal] = useState(false);
   const [created, setCreated] = useState(null);
+  const example = useApiExample(created && created.scopes);
   const [revoke, setRevoke] = useState(null);
   const list = (state.data || []).slice().sort((a, b) => (!!a.revoked_at - !!b.revoked_at) || String(b.created_at).localeCompare(String(a.created_at)));
   const activeCount = list.filter(t => !t.revoked_at).length;
@@ -479,7 +498,13 @@ function TokensTab() {
         <Callout tone="warn" icon="key" title={'Copy the token for “' + created.name + '” now'} onDismiss={() => setCreated(null)}>
           <div className="co-text">It is shown <b>only once</b> and cannot be recovered. Store it in the tool’s secret configuration; if it is lost, revoke it and create a new one.</div>
           <CopyField value={created.token} label="Copy token" />
-          {exampleFor(created.scopes) && <div className="code-line"><span className="c-dim">$ </span>curl -H "X-API-Key: <span className="c-var">$VCRM_TOKEN</span>" "{window.location.origin}{exampleFor(created.scopes)}"</div>}
+          {example && (
+            <div className="code-line" title={example.op.summary || ''}>
+              <span className="c-dim">$ </span>curl{example.method !== 'GET' ? ' -X ' + example.method : ''} -H "X-API-Key: <span className="c-var">$VCRM_TOKEN</span>"
+              {example.method !== 'GET' && example.method !== 'DELETE' ? <> -H "Content-Type: application/json" -d <span className="c-var">'{'{…}'}'</span></> : null} "{window.location.origin}{example.path}"
+            </div>
+          )}
+          {!example && <div className="muted small">No endpoint takes {created.scopes && created.scopes.length === 1 ? 'this scope' : 'these scopes'} yet; the tool that needs {created.scopes && created.scopes.length === 1 ? 'it' : 'them'} arrives with its feature.</div>}
         </Callout>
       )}
       <LoadError error={state.error} onRetry={reload} />
@@ -527,12 +552,19 @@ function parseDetails(d) {
   return d;
 }
 
+// A logged value as a person reads it: "empty", 1,000,000, Jun 14, 2026, "Ann Lee, Bob Stone";
+// never null, raw JSON or ids.
 function shortValue(v) {
-  if (v === null || v === undefined) return 'null';
+  const cut = s => (s.length > 40 ? s.slice(0, 39) + '…' : s);
+  if (v === null || v === undefined || v === '') return 'empty';
   if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 2 && 'old' in v && 'new' in v) return shortValue(v.old) + ' → ' + shortValue(v.new);
-  if (typeof v === 'object') { const s = JSON.stringify(v); return s.length > 40 ? s.slice(0, 39) + '…' : s; }
-  const s = String(v);
-  return s.length > 40 ? s.slice(0, 39) + '…' : s;
+  if (typeof v === 'number') return v.toLocaleString();
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (Array.isArray(v)) return v.length ? cut(v.map(x => (x && typeof x === 'object' ? (x.name || x.email || '…') : String(x))).join(', ')) : 'empty';
+  if (typeof v === 'object') return cut(v.name || v.email || Object.entries(v).filter(([k]) => k !== 'id').map(([k, x]) => k + ' ' + shortValue(x)).join(', '));
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) return new Date(+v.slice(0, 4), +v.slice(5, 7) - 1, +v.slice(8, 10)).toLocaleDateString(undefined, { month: 'short', day: 'numeric', year: 'numeric' });
+  if (/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v) && toDate(v)) return fmtFull(v);
+  return cut(String(v));
 }
 
 function actionTone(action) {

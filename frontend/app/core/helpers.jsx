@@ -36,7 +36,11 @@ function genPassword(len = 20) {
 }
 
 const MIN_PASSWORD = 8;
-const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+// The modifier key's name on this platform, for hints: ⌘ on Apple devices, Ctrl elsewhere.
+const MOD_KEY = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || '') ? '⌘' : 'Ctrl';
+
+// The server's rule (backend/validation.py EMAIL_RE), so a form never sends what it refuses.
+const EMAIL_RE = /^[^@\s<>"',;]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 const USERNAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/;
 
 function validateAccount(f, { needEmail = true } = {}) {
@@ -47,4 +51,18 @@ function validateAccount(f, { needEmail = true } = {}) {
   if (f.password.length < MIN_PASSWORD) errs.password = 'Use at least ' + MIN_PASSWORD + ' characters.';
   if (f.confirm !== undefined && f.confirm !== f.password) errs.confirm = "Passwords don't match.";
   return errs;
+}
+
+// Whether a CSS media query matches now, following changes (phone layouts).
+function useMediaQuery(query) {
+  const get = () => typeof window !== 'undefined' && window.matchMedia ? window.matchMedia(query).matches : false;
+  const [matches, setMatches] = useState(get);
+  useEffect(() => {
+    if (!window.matchMedia) return undefined;
+    const mq = window.matchMedia(query), on = () => setMatches(mq.matches);
+    on();
+    mq.addEventListener ? mq.addEventListener('change', on) : mq.addListener(on);
+    return () => (mq.removeEventListener ? mq.removeEventListener('change', on) : mq.removeListener(on));
+  }, [query]);
+  return matches;
 }

@@ -142,10 +142,12 @@ function useToast() { return useContext(ToastContext); }
 function ToastProvider({ children }) {
   const [toasts, setToasts] = useState([]);
   const remove = useCallback(id => setToasts(t => t.filter(x => x.id !== id)), []);
-  const push = useCallback((msg, kind = 'success') => {
+  // toast(message, kind, {action: {label, run}}): an action (Undo) keeps the toast up longer.
+  const push = useCallback((msg, kind = 'success', opts) => {
     const id = Date.now() + Math.random();
-    setToasts(t => [...t.slice(-3), { id, msg, kind }]);
-    setTimeout(() => remove(id), kind === 'error' ? 7000 : 4000);
+    const action = opts && opts.action;
+    setToasts(t => [...t.slice(-3), { id, msg, kind, action }]);
+    setTimeout(() => remove(id), kind === 'error' ? 7000 : action ? 8000 : 4000);
   }, [remove]);
   return (
     <ToastContext.Provider value={push}>
@@ -155,6 +157,7 @@ function ToastProvider({ children }) {
           <div key={t.id} className={'toast ' + t.kind} role={t.kind === 'error' ? 'alert' : 'status'}>
             <Icon name={t.kind === 'error' ? 'alert-circle' : t.kind === 'info' ? 'info' : 'check-circle'} />
             <span className="t-msg">{t.msg}</span>
+            {t.action && <button type="button" className="toast-action" onClick={() => { remove(t.id); t.action.run(); }}>{t.action.label}</button>}
             <button type="button" className="icon-btn" onClick={() => remove(t.id)} aria-label="Dismiss"><Icon name="x" /></button>
           </div>
         ))}

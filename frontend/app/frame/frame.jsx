@@ -2,7 +2,8 @@
    App frame: sidebar, top bar, user menu
    ======================================================================== */
 /* The screen registry. Each screen's file registers itself:
-     registerScreen({ path, label, icon, title, Page, admin, section, order, nav, parent, flush, crumb })
+     registerScreen({ path, label, short, icon, title, Page, admin, section, order, nav, parent, flush, crumb })
+   (`short`: the label under the icon in a phone's bottom bar, when `label` is too long for it)
    The sidebar, the frame's page and the breadcrumbs all read SCREENS, so a new screen is one new
    file plus one line in frontend/app/manifest.json. `parent` puts a screen under another one's
    nav item and crumb (Import under the grid); `crumb(route)` names the current tab; `flush`
@@ -45,9 +46,9 @@ function Sidebar({ route, user }) {
           <React.Fragment key={group.section}>
             <div className="sb-section">{group.section}</div>
             {group.screens.map(n => {
-              const active = !!current && (current.path === n.path || current.parent === n.path);
+              const active = !!current && (current.path === n.path || (current.parent === n.path && !current.nav));  // a child with its own item lights only that
               return (
-                <a key={n.path} href={'#' + n.path} className={cx('nav-item', active && 'is-active')}
+                <a key={n.path} href={'#' + n.path} className={cx('nav-item', active && 'is-active')} data-short={n.short}
                   aria-current={active ? 'page' : undefined} title={n.label}>
                   <Icon name={n.icon} /><span>{n.label}</span>
                 </a>

@@ -4,7 +4,7 @@ function ChoiceTag({ col, name }) {
   return <span className={cx('cv-pill', 'cc-' + (c || 'gray'))}>{choiceLabel(col, name)}</span>;
 }
 
-function renderCellContent(col, v) {
+function renderCellContent(col, v, lines_) {
   const t = col.type;
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) {
     return t === 'checkbox' ? <span className="cv-check" data-toggle="1" /> : null;
@@ -27,7 +27,18 @@ function renderCellContent(col, v) {
     case 'email': return <a className="ct" href={'mailto:' + v} tabIndex={-1}>{v}</a>;
     case 'phone': return <a className="ct" href={'tel:' + String(v).replace(/[^0-9+]/g, '')} tabIndex={-1}>{v}</a>;
     case 'last_modified_by': return <span className="cv-user"><Avatar name={v} /><span className="ct">{v}</span></span>;
-    case 'long_text': return <span className="ct">{String(v).split('\n')[0]}</span>;
+    case 'long_text': {
+      // Notes show as many lines as the row height allows; what does not fit is counted, and the
+      // whole text is a hover away (and in the expanded investor).
+      const text = String(v), lines = text.split('\n').filter((l, i, a) => l.trim() || i < a.length - 1);
+      const hidden = lines.length - (lines_ || 1);
+      return (
+        <span className="cv-long" title={text.length > 1500 ? text.slice(0, 1500) + '…' : text}>
+          <span className="ct">{(lines_ || 1) > 1 ? lines.slice(0, lines_).join('\n') : lines[0]}</span>
+          {hidden > 0 && <span className="cv-more-lines" aria-label={hidden + ' more ' + (hidden === 1 ? 'line' : 'lines')}>+{hidden}</span>}
+        </span>
+      );
+    }
     case 'formula':
       if (typeof v === 'boolean') return <span className={cx('cv-check', v && 'is-on')}>{v ? <Icon name="check" /> : null}</span>;
       if (Array.isArray(v)) return <span className="cv-pills">{v.map((x, i) => <span key={i} className="cv-pill cc-gray">{typeof x === 'object' ? (x.name || x.email) : String(x)}</span>)}</span>;
@@ -62,13 +73,13 @@ const GridRow = React.memo(function GridRow({ part, row, index, L, c0, c1, activ
       <div key={col.id} data-c={ci} style={style} className={cx('gv-cell', L.numeric[ci] && 'num', col.type === 'checkbox' && 'center',
         col.primary && 'is-primary', !L.editable[ci] && 'is-ro', isActive && 'is-active', inRange && !isActive && 'in-range',
         flash && flash[col.id] && 'is-flash', isErrorValue(v) && 'is-error-cell')}>
-        {renderCellContent(col, v)}
+        {renderCellContent(col, v, L.lines)}
         {peer && <><span className="gv-peer" style={{ '--pc': peer.color }} /><span className="gv-peer-tag" style={{ '--pc': peer.color }}>{peer.name}</span></>}
       </div>
     );
   };
   const cells = [];
-  const style = { transform: 'translateY(' + index * GRID_ROW_H + 'px)', width: part === 'frozen' ? L.frozenW : L.total };
+  const style = { transform: 'translateY(' + index * L.rowH + 'px)', width: part === 'frozen' ? L.frozenW : L.total };
   const cls = cx('gv-row', cur && 'is-cur', row.archived_at && 'is-archived');
   if (part === 'frozen') {
     for (let ci = 0; ci < L.frozen; ci++) cells.push(cell(ci));
@@ -90,7 +101,7 @@ const GridRow = React.memo(function GridRow({ part, row, index, L, c0, c1, activ
 
 const AddRowLine = React.memo(function AddRowLine({ index, L, cur }) {
   return (
-    <div className={cx('gv-row', cur && 'is-cur')} data-r={index} style={{ transform: 'translateY(' + index * GRID_ROW_H + 'px)', width: Math.max(L.frozenW, 240) }}>
+    <div className={cx('gv-row', cur && 'is-cur')} data-r={index} style={{ transform: 'translateY(' + index * L.rowH + 'px)', width: Math.max(L.frozenW, 240) }}>
       <div className="gv-addrow" data-addrow="1" style={{ width: Math.max(L.frozenW, 240) }}><Icon name="plus" />Add investor</div>
     </div>
   );
@@ -115,7 +126,7 @@ function HeaderCell({ col, ci, L, sortDir, filtered, selected, dragging, onPoint
 
 /* ---------- the canvas: one scroller, one spacer, sticky header/footer/frozen columns ---------- */
 function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, filterCols, sums, totalCount, archivedShown,
-  onCellDown, onCellDrag, onCellDouble, onToggle, onExpand, onAddRow, onRowSelect, onHeaderClick, onHeaderMenu, onResize, onMove, onAddColumn,
+  onCellDown, onCellDrag, onCellDouble, onToggle, onExpand, onAddRow, onRowSelect, onRowMenu, onHeaderClick, onHeaderMenu, onResize, onMove, onAddColumn,
   onKeyDown, onCopy, onCut, onPaste }) {
   const scrollRef = useRef(null);
   const n = rows.length;
@@ -132,8 +143,8 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
     if (!el) return;
     const { L, n } = geo.current;
     const st = el.scrollTop, sl = el.scrollLeft, ch = el.clientHeight || 800, cw = el.clientWidth || 1200;
-    const first = Math.max(0, Math.floor(st / GRID_ROW_H) - 1);
-    const last = Math.min(n, Math.ceil((st + ch) / GRID_ROW_H));
+    const first = Math.max(0, Math.floor(st / L.rowH) - 1);
+    const last = Math.min(n, Math.ceil((st + ch) / L.rowH));
     const x0 = sl + L.frozenW, x1 = sl + cw;
     let cf = L.cols.length, cl = L.frozen - 1;
     let lo = L.frozen, hi = L.cols.length - 1;
@@ -170,7 +181,7 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
     scrollToCell(r, c) {
       const el = scrollRef.current, { L } = geo.current;
       if (!el) return;
-      const top = r * GRID_ROW_H, bottom = top + GRID_ROW_H;
+      const top = r * L.rowH, bottom = top + L.rowH;
       const viewTop = el.scrollTop, viewBottom = el.scrollTop + el.clientHeight - GRID_HEAD_H - GRID_FOOT_H;
       if (top < viewTop) el.scrollTop = top;
       else if (bottom > viewBottom) el.scrollTop = bottom - (el.clientHeight - GRID_HEAD_H - GRID_FOOT_H);
@@ -185,8 +196,8 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
       if (!el || c < 0 || c >= L.cols.length) return null;
       const b = el.getBoundingClientRect();
       const x = b.left + L.left[c] - (c < L.frozen ? 0 : el.scrollLeft);
-      const y = b.top + GRID_HEAD_H + r * GRID_ROW_H - el.scrollTop;
-      return { left: x, top: y, width: L.width[c], height: GRID_ROW_H, bottom: y + GRID_ROW_H, right: x + L.width[c] };
+      const y = b.top + GRID_HEAD_H + r * L.rowH - el.scrollTop;
+      return { left: x, top: y, width: L.width[c], height: L.rowH, bottom: y + L.rowH, right: x + L.width[c] };
     },
   };
 
@@ -219,6 +230,13 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
     const up = () => { window.removeEventListener('pointermove', move); window.removeEventListener('pointerup', up); };
     window.addEventListener('pointermove', move);
     window.addEventListener('pointerup', up);
+  };
+  // Right-click (or a long press, which browsers send as contextmenu): the row's menu.
+  const onBodyContextMenu = e => {
+    const h = hit(e.target);
+    if (!h || h.add || h.r >= geo.current.n || !onRowMenu) return;
+    e.preventDefault();
+    onRowMenu(h.r, Math.max(0, h.c), e.clientX, e.clientY);
   };
   const onBodyPointerUp = e => {
     const t = touch.current;
@@ -331,18 +349,18 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
     const target = col.type === 'fund' && col.options && col.options.target;
     into.push(
       <div key={col.id} className="gv-fcell" style={{ left: L.left[ci], width: L.width[ci] }}
-        title={col.name + ': ' + fmtNumberFor(col, s) + (target ? ' of ' + fmtNumberFor(col, target) + ' target (' + Math.round((s / target) * 100) + '%)' : '')}>
-        <span className="fl">Sum</span>{fmtNumberFor(col, s)}
+        title={col.name + ': ' + fmtNumberFor(moneyColumn(col, s), s) + (target ? ' of ' + fmtNumberFor(col, target) + ' target (' + Math.round((s / target) * 100) + '%)' : '')}>
+        <span className="fl">Sum</span>{fmtNumberFor(moneyColumn(col, s), s)}
       </div>);
   };
   const frozenFoot = [];
   for (let ci = 0; ci < L.frozen; ci++) pushFoot(ci, frozenFoot);
   for (let ci = Math.max(win.c0, L.frozen); ci <= win.c1 && ci < L.cols.length; ci++) pushFoot(ci, footCells);
   const countW = L.frozen > 0 ? L.left[0] + L.width[0] : Math.max(L.gutter + 160, 220);
-  const totalH = (n + 1) * GRID_ROW_H;
+  const totalH = (n + 1) * L.rowH;
 
   return (
-    <div ref={scrollRef} className={cx('gv-scroll', scrolledX && 'is-scrolled-x')} tabIndex={0} role="grid" aria-label="Investors"
+    <div ref={scrollRef} className={cx('gv-scroll', scrolledX && 'is-scrolled-x', 'rh-' + L.rowHeight)} style={{ '--rh': L.rowH + 'px' }} tabIndex={0} role="grid" aria-label="Investors"
       aria-rowcount={n} aria-colcount={L.cols.length} onScroll={onScroll} onKeyDown={onKeyDown} onCopy={onCopy} onCut={onCut} onPaste={onPaste}
       data-rows={n}>
       <div className="gv-canvas" style={{ width: L.total }}>
@@ -358,7 +376,7 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
           {drag && <div className="gv-drop" style={{ left: drag.target >= L.cols.length ? L.total - GRID_ADDCOL_W : L.left[drag.target], height: GRID_HEAD_H + Math.min(totalH, 2000) }} />}
           {resize && <div className="gv-drop" style={{ left: L.left[resize.ci] + resize.w, height: GRID_HEAD_H + Math.min(totalH, 2000) }} />}
         </div>
-        <div className="gv-body" style={{ minHeight: totalH, width: L.total }} onPointerDown={onBodyPointerDown} onPointerUp={onBodyPointerUp} onDoubleClick={onBodyDoubleClick}
+        <div className="gv-body" style={{ minHeight: totalH, width: L.total }} onPointerDown={onBodyPointerDown} onPointerUp={onBodyPointerUp} onDoubleClick={onBodyDoubleClick} onContextMenu={onBodyContextMenu}
           onPointerOver={onBodyHover} onPointerLeave={onBodyLeave}>
           <div className="gv-fpane" style={{ width: L.frozenW, height: totalH }}>{frozenRows}</div>
           <div className="gv-spane">{scrollRows}</div>

@@ -12,6 +12,18 @@ function keyMove(e) {
   return null;
 }
 
+// A problem under an editor, kept inside the window: a cell near the right edge shows it
+// right-aligned rather than cut off.
+function EditorMessage({ children }) {
+  const ref = useRef(null);
+  const [flip, setFlip] = useState(false);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && el.getBoundingClientRect().right > window.innerWidth - 8) setFlip(true);
+  }, [children]);
+  return <span ref={ref} className={cx('ce-invalid-msg', flip && 'is-flipped')} role="alert">{children}</span>;
+}
+
 function TextCellEditor({ col, value, seed, onCommit, onCancel, outside, inline }) {
   const numeric = NUMERIC_TYPES.includes(col.type);
   const [text, setText] = useState(() => (seed !== null && seed !== undefined ? seed : editText(col, value)));
@@ -42,7 +54,7 @@ function TextCellEditor({ col, value, seed, onCommit, onCancel, outside, inline 
         aria-invalid={invalid ? 'true' : undefined} title={invalid ? (col.type === 'percent' ? 'Enter a percentage, like 12.5' : 'Enter a number, like 1,250,000') : undefined}
         inputMode={numeric ? 'decimal' : col.type === 'email' ? 'email' : col.type === 'url' ? 'url' : col.type === 'phone' ? 'tel' : undefined}
         placeholder={placeholder} aria-label={'Edit ' + col.name} spellCheck={col.type === 'text' ? undefined : 'false'} autoComplete="off" />
-      {invalid && <span className="ce-invalid-msg" role="alert">{col.type === 'percent' ? 'Enter a percentage, like 12.5' : 'Enter a number, like 1,250,000 or 1.25m'}</span>}
+      {invalid && <EditorMessage>{col.type === 'percent' ? 'Enter a percentage, like 12.5' : 'Enter a number, like 1,250,000 or 1.25m'}</EditorMessage>}
     </div>
   );
 }
@@ -280,8 +292,17 @@ function MultiSelectEditor({ col, value, seed, onCommit, onCancel, outside, inli
   );
 }
 
-const PERSON_FIELDS = [['name', 'Name'], ['title', 'Title'], ['email', 'Email'], ['phone', 'Phone']];
+const PERSON_EDITOR_FIELDS = [['name', 'Name'], ['title', 'Title'], ['email', 'Email'], ['phone', 'Phone']];
 let personSeq = 0;
+
+// What is wrong with a person as typed, by field ({} when nothing): the server's rules.
+function personProblems(p) {
+  const out = {};
+  const email = (p.email || '').trim();
+  if (email && !EMAIL_RE.test(email)) out.email = 'Not an email address';
+  if (!(p.name || '').trim() && !email && ((p.phone || '').trim() || (p.title || '').trim())) out.name = 'Add a name or an email';
+  return out;
+}
 
 function ContactsEditor({ col, value, seed, onCommit, onCancel, outside }) {
   const [people, setPeople] = useState(() => {
@@ -289,37 +310,67 @@ function ContactsEditor({ col, value, seed, onCommit, onCancel, outside }) {
     if (!list.length || (seed !== null && seed !== undefined)) list.push({ name: seed || '', email: '', phone: '', title: '', _k: 'p' + (++personSeq), _new: true });
     return list;
   });
-  const firstNew = useRef(null);
-  useLayoutEffect(() => { if (firstNew.current) { firstNew.current.focus(); const n = firstNew.current.value.length; firstNew.current.setSelectionRange(n, n); } }, [people.length]);
+  const [touched, setTouched] = useState({});  // "key:field" once left, or everything after a Done with problems
+  const boxRef = useRef(null);
+  const lastNew = people.map(p => p._new).lastIndexOf(true);
+  // The editor takes the keyboard when it opens: the newest person's name, else the first person's.
+  useLayoutEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const i = lastNew >= 0 ? lastNew : 0;
+    const el = box.querySelector('[data-person="' + i + '"] .pf-name');
+    if (el) { el.focus(); const n = el.value.length; el.setSelectionRange(n, n); }
+  }, [people.length]); // eslint-disable-line react-hooks/exhaustive-deps
+  const problems = people.map(personProblems);
+  const bad = problems.findIndex(p => Object.keys(p).length);
   const out = () => {
     const list = people.map(p => {
       const o = {};
       ['name', 'email', 'phone', 'title'].forEach(k => { const v = (p[k] || '').trim(); o[k] = v || null; });
       if (p.id) o.id = p.id;
       return o;
-    }).filter(p => p.name || p.email);
+    }).filter(p => p.name || p.email || p.phone || p.title);
     return list.length ? list : null;
   };
-  useOutsideCommit(outside, () => onCommit(out(), null));
+  // With a problem the edit is kept open and the problem shown, never thrown away.
+  const done = () => {
+    if (bad >= 0) {
+      const all = {};
+      people.forEach(p => ['name', 'email'].forEach(f => { all[p._k + ':' + f] = true; }));
+      setTouched(t => ({ ...t, ...all }));
+      const field = problems[bad].email ? 'email' : 'name';
+      const el = boxRef.current && boxRef.current.querySelector('[data-person="' + bad + '"] .pf-' + field);
+      if (el) el.focus();
+      return;
+    }
+    onCommit(out(), null);
+  };
+  useOutsideCommit(outside, done);
   const set = (k, field, v) => setPeople(ps => ps.map(p => (p._k === k ? { ...p, [field]: v } : p)));
   const add = () => setPeople(ps => [...ps, { name: '', email: '', phone: '', title: '', _k: 'p' + (++personSeq), _new: true }]);
   const onKeyDown = e => {
     if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); onCancel(); return; }
-    if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) { e.preventDefault(); onCommit(out(), null); }
+    if (e.key === 'Enter' && (e.metaKey || e.ctrlKey)) { e.preventDefault(); done(); }
   };
-  const lastNew = people.map(p => p._new).lastIndexOf(true);
   return (
-    <div className="ce-people" onKeyDown={onKeyDown} role="group" aria-label={'Edit ' + col.name}>
+    <div ref={boxRef} className="ce-people" onKeyDown={onKeyDown} role="group" aria-label={'Edit ' + col.name}>
       <div className="ce-people-head"><Icon name="users" />People<span className="spacer" /><span className="muted small">{plural(people.filter(p => (p.name || p.email || '').trim()).length, 'person', 'people')}</span></div>
       <div className="ce-people-list">
         {people.map((p, i) => (
-          <div className="person-card" key={p._k}>
+          <div className={cx('person-card', Object.keys(problems[i]).some(f => touched[p._k + ':' + f]) && 'has-problem')} key={p._k} data-person={i}>
             <Avatar name={p.name || p.email || '?'} />
-            {PERSON_FIELDS.map(([field, label]) => (
-              <input key={field} ref={field === 'name' && i === lastNew ? firstNew : undefined} className={cx('input', 'pf-' + field, field === 'name' && 'pc-name')} value={p[field] || ''} placeholder={label}
-                aria-label={label + ' of person ' + (i + 1)} onChange={e => set(p._k, field, e.target.value)}
-                type={field === 'email' ? 'email' : field === 'phone' ? 'tel' : 'text'} autoComplete="off" spellCheck="false" />
-            ))}
+            {PERSON_EDITOR_FIELDS.map(([field, label]) => {
+              const problem = touched[p._k + ':' + field] && problems[i][field];
+              return (
+                <span key={field} className={cx('pf', 'pf-cell-' + field)}>
+                  <input className={cx('input', 'pf-' + field, field === 'name' && 'pc-name', problem && 'is-invalid')} value={p[field] || ''} placeholder={label}
+                    aria-label={label + ' of person ' + (i + 1)} aria-invalid={problem ? 'true' : undefined}
+                    onChange={e => set(p._k, field, e.target.value)} onBlur={() => setTouched(t => ({ ...t, [p._k + ':' + field]: true }))}
+                    type={field === 'email' ? 'email' : field === 'phone' ? 'tel' : 'text'} autoComplete="off" spellCheck="false" />
+                  {problem && <span className="pf-problem" role="alert">{problem}</span>}
+                </span>
+              );
+            })}
             <button type="button" className="icon-btn" aria-label={'Remove person ' + (i + 1)} title="Remove" onClick={() => setPeople(ps => ps.filter(x => x._k !== p._k))}><Icon name="trash" /></button>
           </div>
         ))}
@@ -328,9 +379,9 @@ function ContactsEditor({ col, value, seed, onCommit, onCancel, outside }) {
       <div className="ce-people-foot">
         <Button size="sm" variant="ghost" icon="user-plus" onClick={add}>Add person</Button>
         <span className="spacer" />
-        <span className="faint small"><kbd>⌘</kbd>+<kbd>Enter</kbd></span>
+        <span className="faint small"><kbd>{MOD_KEY}</kbd>+<kbd>Enter</kbd></span>
         <Button size="sm" onClick={onCancel}>Cancel</Button>
-        <Button size="sm" variant="primary" onClick={() => onCommit(out(), null)}>Done</Button>
+        <Button size="sm" variant="primary" onClick={done}>Done</Button>
       </div>
     </div>
   );

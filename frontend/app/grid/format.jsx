@@ -5,6 +5,8 @@
    live updates from the change feed, presence, conflicts.
    ======================================================================== */
 const GRID_ROW_H = 34;
+// A view's row height: pixels and the lines of a note it shows.
+const ROW_HEIGHTS = { short: { h: GRID_ROW_H, lines: 1, label: 'Short' }, medium: { h: 56, lines: 2, label: 'Medium' }, tall: { h: 92, lines: 4, label: 'Tall' } };
 const GRID_HEAD_H = 36;
 const GRID_FOOT_H = 34;
 const GRID_GUTTER = 64;   // row-number column; widens for 4- and 5-digit row numbers (gridGutter)
@@ -68,7 +70,18 @@ function fmtDateTime(v) {
   return f.format(d);
 }
 
-// The text of one cell as people read it: "$1,250,000", "12.5%", "Nov 5, 2026", "Meeting".
+// Money shows the cents it has ($12,500.50) and whole amounts without them ($50,000): a money
+// column's precision 0 (the default) is "no decimals unless there are cents"; a higher one is fixed.
+const centsColumns = new WeakMap();
+function moneyColumn(col, v) {
+  const precision = col.options && col.options.precision;
+  if (precision > 0 || Math.round(Math.abs(v) * 100) % 100 === 0) return col;
+  let cents = centsColumns.get(col);
+  if (!cents) { cents = { ...col, options: { ...col.options, precision: 2 } }; centsColumns.set(col, cents); }
+  return cents;
+}
+
+// The text of one cell as people read it: "$1,250,000", "$12,500.50", "12.5%", "Nov 5, 2026", "Meeting".
 function cellText(col, v) {
   if (v === null || v === undefined || v === '') return '';
   if (isErrorValue(v)) return v.error;
@@ -76,7 +89,7 @@ function cellText(col, v) {
   if (typeof v === 'number') {
     // A formula over money (options.format "currency", set by the server) reads as money.
     if (t === 'formula' ? col.options && col.options.format !== 'currency' : !NUMERIC_TYPES.includes(t)) return fmtNumberFor(null, v);
-    return fmtNumberFor(col, v);
+    return fmtNumberFor(MONEY_TYPES.includes(t) || t === 'formula' ? moneyColumn(col, v) : col, v);
   }
   if (typeof v === 'boolean') return t === 'checkbox' ? (v ? 'checked' : '') : (v ? 'true' : 'false');
   if (Array.isArray(v)) {

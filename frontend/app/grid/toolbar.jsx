@@ -194,12 +194,11 @@ function ConflictDialog({ conflict, columnsById, onKeepMine, onUseTheirs }) {
 }
 
 /* ---------- keyboard help ---------- */
-const MOD_KEY = /Mac|iPhone|iPad/.test(navigator.platform || navigator.userAgent || '') ? '⌘' : 'Ctrl';
 const SHORTCUTS = [
-  ['Move around', [['Move', ['←', '↑', '→', '↓']], ['Next / previous cell', ['Tab'], ['Shift', 'Tab']], ['First / last row', [MOD_KEY, '↑'], [MOD_KEY, '↓']],
+  ['Move around', [['Move', ['←', '↑', '→', '↓']], ['Next / previous cell', ['Tab'], ['Shift', 'Tab']], ['First / last row', [MOD_KEY, '↑'], [MOD_KEY, '↓']], ['First / last cell', [MOD_KEY, 'Home'], [MOD_KEY, 'End']],
     ['Select a range', ['Shift', '↑↓←→']], ['Select all', [MOD_KEY, 'A']], ['Search', [MOD_KEY, 'F']]]],
   ['Edit', [['Edit the cell', ['Enter']], ['Save and move down', ['Enter']], ['Cancel editing', ['Esc']], ['Start typing to replace', ['a–z']],
-    ['Clear cells', ['Delete']], ['Toggle a checkbox', ['Space']], ['Fill down', [MOD_KEY, 'D']]]],
+    ['Clear cells (on whole rows: archive)', ['Delete']], ['Toggle a checkbox', ['Space']], ['Fill down', [MOD_KEY, 'D']]]],
   ['Clipboard and history', [['Copy', [MOD_KEY, 'C']], ['Paste (from Excel, Sheets)', [MOD_KEY, 'V']], ['Cut', [MOD_KEY, 'X']], ['Undo', [MOD_KEY, 'Z']], ['Redo', ['Shift', MOD_KEY, 'Z']]]],
   ['Investors', [['Expand the investor', ['Space'], ['Shift', 'Enter']], ['New investor', ['Enter'], '(on the last line)'], ['This help', ['?']]]],
 ];

@@ -1,6 +1,6 @@
-const DEFAULT_VIEW = { id: null, name: 'All investors', shared: true, filter: { op: 'and', conditions: [] }, sort: [], hidden: [], order: [], frozen: 1 };
+const DEFAULT_VIEW = { id: null, name: 'All investors', shared: true, filter: { op: 'and', conditions: [] }, sort: [], hidden: [], order: [], frozen: 1, row_height: 'short' };
 const VIEW_STORE_KEY = 'vcrm.grid.view';
-const CONFIG_KEYS = ['filter', 'sort', 'hidden', 'order', 'frozen'];
+const CONFIG_KEYS = ['filter', 'sort', 'hidden', 'order', 'frozen', 'row_height'];
 const searchCache = new WeakMap();
 let clientIdSeq = 0;
 
@@ -55,6 +55,14 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const [sel, setSel] = useState({ row: null, col: null, frow: null, fcol: null, r: 0, c: 0, fr: 0, fc: 0 });
   const [editing, setEditing] = useState(null);
   const [panelRowId, setPanelRowId] = useState(null);
+  const route = useRoute();
+  useEffect(() => {  // a copied link (#/grid?investor=ID) opens that investor
+    const id = route.query.investor;
+    if (id && store.rows.has(id)) setPanelRowId(id);
+  }, [route.query.investor]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [rowMenu, setRowMenu] = useState(null);
+  const [fieldsOpen, setFieldsOpen] = useState(false);        // {r, x, y}: the right-click menu
+  const [archivePrompt, setArchivePrompt] = useState(null);  // investors a Delete on whole rows would archive
   const [colModal, setColModal] = useState(null);
   const [headerMenu, setHeaderMenu] = useState(null);
   const [viewMenu, setViewMenu] = useState(null);
@@ -111,7 +119,8 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const columns = store.columns;
   const orderedCols = useMemo(() => applyColumnOrder(columns, cfg.order), [columns, cfg.order]); // eslint-disable-line react-hooks/exhaustive-deps
   const visibleCols = useMemo(() => { const h = new Set(cfg.hidden || []); return orderedCols.filter(c => c.primary || !h.has(c.id)); }, [orderedCols, cfg.hidden]);
-  const frozen = Math.max(0, Math.min(typeof cfg.frozen === 'number' ? cfg.frozen : 1, 10, Math.max(0, visibleCols.length - 1)));
+  const onPhone = useMediaQuery('(max-width: 640px)');
+  const frozen = Math.max(0, Math.min(typeof cfg.frozen === 'number' ? cfg.frozen : 1, onPhone ? 1 : 10, Math.max(0, visibleCols.length - 1)));
 
   /* rows: filter, search, sort (the same semantics as the server) */
   const byId = store.byId;
@@ -127,19 +136,23 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const n = viewRows.length;
   const L = useMemo(() => {
     const left = [], width = [], numeric = [], editable = [];
-    const gutter = Math.max(GRID_GUTTER, 44 + 8 * String(n).length);
+    const gutter = onPhone ? 36 + 8 * String(n).length : Math.max(GRID_GUTTER, 44 + 8 * String(n).length);
     let x = gutter, frozenW = gutter;
+    // On a phone one frozen column at most, at a width that leaves room for the others.
+    const phoneW = typeof window !== 'undefined' && window.innerWidth <= 640 ? window.innerWidth : 0;
     visibleCols.forEach((c, i) => {
       left.push(x);
-      const w = colWidth(c, widths);
+      const w = phoneW && i < frozen ? Math.min(colWidth(c, widths), Math.round(phoneW * 0.36)) : colWidth(c, widths);
       width.push(w);
       x += w;
       if (i < frozen) frozenW = x;
       numeric.push(isNumericCol(c));
       editable.push(isEditable(c, meta));
     });
-    return { cols: visibleCols, left, width, numeric, editable, frozen, frozenW, gutter, total: x + GRID_ADDCOL_W };
-  }, [visibleCols, widths, frozen, meta, String(n).length]); // eslint-disable-line react-hooks/exhaustive-deps
+    const rowHeight = ROW_HEIGHTS[cfg.row_height] ? cfg.row_height : 'short';
+    return { cols: visibleCols, left, width, numeric, editable, frozen, frozenW, gutter, total: x + GRID_ADDCOL_W,
+      rowHeight, rowH: ROW_HEIGHTS[rowHeight].h, lines: ROW_HEIGHTS[rowHeight].lines };
+  }, [visibleCols, widths, frozen, meta, String(n).length, cfg.row_height, onPhone]); // eslint-disable-line react-hooks/exhaustive-deps
   const rowIndex = useMemo(() => { const m = new Map(); viewRows.forEach((r, i) => m.set(r.id, i)); return m; }, [viewRows]);
   const colIndex = useMemo(() => { const m = new Map(); visibleCols.forEach((c, i) => m.set(c.id, i)); return m; }, [visibleCols]);
 
@@ -186,13 +199,14 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const peersByRow = useMemo(() => {
     const out = {};
     peers.forEach(p => {
-      if (p.client_id === clientId || !p.row_id) return;
+      // Only other people: the same person's other tab is not a collaborator.
+      if (p.client_id === clientId || p.user_id === me.id || !p.row_id) return;
       const m = out[p.row_id] || (out[p.row_id] = {});
       if (p.editing && p.column_id) m[p.column_id] = { name: p.name, color: peerColor(p.user_id) };
       if (!m.__row) m.__row = peerColor(p.user_id);
     });
     return out;
-  }, [peers, clientId]);
+  }, [peers, clientId, me.id]);
 
   /* view persistence: drafts show at once, PATCHes follow debounced */
   const saveTimer = useRef(null);
@@ -207,7 +221,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       try {
         if (key === '__default') {
           const all = { ...DEFAULT_VIEW, ...body };
-          const r = await api('/api/fundraising/views', { method: 'POST', body: { name: all.name, shared: true, filter: all.filter, sort: all.sort, hidden: all.hidden, order: all.order, frozen: all.frozen } });
+          const r = await api('/api/fundraising/views', { method: 'POST', body: { name: all.name, shared: true, filter: all.filter, sort: all.sort, hidden: all.hidden, order: all.order, frozen: all.frozen, row_height: all.row_height } });
           setViews(vs => [...vs, r.data]);
           setDrafts(d => { const next = { ...d, [r.data.id]: d.__default }; delete next.__default; return next; });
           setViewId(r.data.id);
@@ -246,6 +260,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
 
   /* keep the latest of everything for the stable handlers below */
   const S = useRef(null);
+  const wholeRows = useRef(-1);  // the row last picked by its number (a one-row whole-row selection)
   S.current = { n, viewRows, visibleCols, L, ar, ac, fr, fc, sel: selInfo, editing, store, writer, meta, cfg, viewKey, byId, panelRowId, pinned };
 
   const focusGrid = useCallback(() => { if (canvas.current) canvas.current.focus(); }, []);
@@ -462,6 +477,8 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       if (k === 'ArrowLeft') { e.preventDefault(); moveSel(0, -1, e.shiftKey, true); return; }
       if (k === 'ArrowRight') { e.preventDefault(); moveSel(0, 1, e.shiftKey, true); return; }
       if (k === 'Enter') { e.preventDefault(); openPanel(); return; }
+      if (k === 'Home' && s.n) { e.preventDefault(); setSelIdx(0, 0); scrollTo(0, 0); return; }
+      if (k === 'End' && s.n) { e.preventDefault(); const c = s.visibleCols.length - 1; setSelIdx(s.n - 1, c); scrollTo(s.n - 1, c); return; }
       return;
     }
     switch (k) {
@@ -474,7 +491,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       case 'PageDown': case 'PageUp': {
         e.preventDefault();
         const el = canvas.current.el();
-        const page = Math.max(1, Math.floor((el.clientHeight - GRID_HEAD_H - GRID_FOOT_H) / GRID_ROW_H) - 1);
+        const page = Math.max(1, Math.floor((el.clientHeight - GRID_HEAD_H - GRID_FOOT_H) / s.L.rowH) - 1);
         moveSel(k === 'PageDown' ? page : -page, 0, e.shiftKey);
         return;
       }
@@ -495,10 +512,18 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       case 'Escape':
         if (s.sel.multi) { e.preventDefault(); setSelIdx(s.ar, s.ac); }
         return;
-      case 'Delete': case 'Backspace':
+      case 'Delete': case 'Backspace': {
         e.preventDefault();
-        if (s.ar < s.n) clearRange();
+        if (s.ar >= s.n) return;
+        const g = s.sel;
+        // Whole rows picked by their numbers: the person means the investors, not every cell.
+        if (g.c0 === 0 && g.c1 === s.visibleCols.length - 1 && s.visibleCols.length > 1 && (g.r1 > g.r0 || wholeRows.current === g.r0)) {
+          setArchivePrompt(s.viewRows.slice(g.r0, Math.min(g.r1, s.n - 1) + 1).filter(r => !r.archived_at));
+          return;
+        }
+        clearRange();
         return;
+      }
       case ' ': {
         e.preventDefault();
         if (s.ar === s.n) { addRow(); return; }
@@ -538,6 +563,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     const s = S.current;
     const last = s.visibleCols.length - 1;
     if (shift && s.ar < s.n) setSelIdx(s.ar, 0, r, last); else setSelIdx(r, 0, r, last);
+    wholeRows.current = shift ? -1 : r;
   }, [setSelIdx]);
   const onAddRowClick = useCallback(() => { addRow(); }, [addRow]);
   const onHeaderClick = useCallback((ci, shift) => {
@@ -618,21 +644,59 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   };
 
   /* rows: archive, restore, show archived */
-  const archiveRow = async row => {
+  const rowName = row => { const p = store.columns.find(c => c.primary); return (p && row.values[p.id]) || 'the investor'; };
+  // Archive one investor or several; the toast's Undo restores them all.
+  const archiveRows = async list => {
+    const done = [];
     try {
-      const r = await api('/api/fundraising/rows/' + encodeURIComponent(row.id), { method: 'DELETE' });
-      store.putRow({ ...(r.data || row), archived_at: (r.data && r.data.archived_at) || new Date().toISOString() }, true);
-      toast('Archived ' + ((store.columns.find(c => c.primary) && row.values[store.columns.find(c => c.primary).id]) || 'the investor') + '. Turn on “Show archived” to find it.', 'success');
-      if (!showArchived) setPanelRowId(null);
-    } catch (err) { toast('Couldn’t archive: ' + err.message, 'error'); }
+      for (const row of list) {
+        const r = await api('/api/fundraising/rows/' + encodeURIComponent(row.id), { method: 'DELETE' });
+        store.putRow({ ...(r.data || row), archived_at: (r.data && r.data.archived_at) || new Date().toISOString() }, true);
+        done.push(row);
+      }
+    } catch (err) { toast('Couldn’t archive ' + (done.length ? 'all of them (' + done.length + ' archived)' : rowName(list[done.length])) + ': ' + err.message, 'error'); }
+    if (!done.length) return;
+    if (!showArchived && done.some(r => r.id === panelRowId)) setPanelRowId(null);
+    toast(done.length === 1 ? 'Archived ' + rowName(done[0]) : 'Archived ' + plural(done.length, 'investor'), 'success',
+      { action: { label: 'Undo', run: () => restoreRows(done) } });
   };
-  const restoreRow = async row => {
+  const archiveRow = row => archiveRows([row]);
+  const restoreRows = async list => {
+    let restored = 0;
     try {
-      const r = await api('/api/fundraising/rows/' + encodeURIComponent(row.id) + '/restore', { method: 'POST' });
-      store.putRow({ ...(r.data || row), archived_at: null }, true);
-      toast('Restored the investor', 'success');
+      for (const row of list) {
+        const r = await api('/api/fundraising/rows/' + encodeURIComponent(row.id) + '/restore', { method: 'POST' });
+        store.putRow({ ...(r.data || row), archived_at: null }, true);
+        restored++;
+      }
+      toast(restored === 1 ? 'Restored ' + rowName(list[0]) : 'Restored ' + plural(restored, 'investor'), 'success');
     } catch (err) { toast('Couldn’t restore: ' + err.message, 'error'); }
   };
+  const restoreRow = row => restoreRows([row]);
+  const duplicateRow = async row => {
+    const values = {};
+    store.columns.forEach(c => {
+      const v = row.values[c.id];
+      if (isEditable(c, meta) && c.type !== 'contacts' && !isEmptyValue(v)) values[c.id] = c.primary ? v + ' (copy)' : v;
+    });
+    try {
+      const r = await api('/api/fundraising/rows', { method: 'POST', body: { values } });
+      store.putRow(r.data, true);
+      setPinned(p => new Set(p).add(r.data.id));
+      toast('Duplicated ' + rowName(row), 'success');
+    } catch (err) { toast('Couldn’t duplicate: ' + err.message, 'error'); }
+  };
+  const copyRowLink = async row => {
+    const link = location.origin + location.pathname + '#/grid?investor=' + encodeURIComponent(row.id);
+    try { await navigator.clipboard.writeText(link); toast('Link to ' + rowName(row) + ' copied', 'success'); }
+    catch (e) { window.prompt('Copy this link', link); }
+  };
+  const onRowMenu = useCallback((r, c, x, y) => {
+    const s = S.current;
+    const g = s.sel;
+    if (!(r >= g.r0 && r <= g.r1 && c >= g.c0 && c <= g.c1)) setSelIdx(r, c);
+    setRowMenu({ r, x, y });
+  }, [setSelIdx]);
   const toggleArchived = async () => {
     if (!showArchived && !store.archivedLoaded) {
       try {
@@ -651,7 +715,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       const d = { ...DEFAULT_VIEW, ...(drafts.__default || {}) };
       clearTimeout(saveTimer.current);
       delete pendingViewSave.current.__default;
-      const all = await api('/api/fundraising/views', { method: 'POST', body: { name: d.name, shared: true, filter: cleanFilter(d.filter, byId, meta), sort: d.sort, hidden: d.hidden, order: d.order, frozen: d.frozen } });
+      const all = await api('/api/fundraising/views', { method: 'POST', body: { name: d.name, shared: true, filter: cleanFilter(d.filter, byId, meta), sort: d.sort, hidden: d.hidden, order: d.order, frozen: d.frozen, row_height: d.row_height } });
       setViews(vs => [all.data, ...vs]);
       setDrafts(x => { const next = { ...x }; delete next.__default; return next; });
     }
@@ -770,17 +834,42 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
           <div className="pop-head">Sort investors</div>
           <div className="pop-body"><SortBuilder columns={columns} sort={cfg.sort || []} onChange={s => updateView({ sort: s })} /></div>
         </PopButton>
-        <PopButton icon="eye-off" label={hiddenCount ? plural(hiddenCount, 'hidden field') : 'Fields'} ariaLabel="Fields" on={hiddenCount > 0} tone="green" popClassName="pop-fields" popLabel="Fields">
+        <PopButton icon="eye-off" label={hiddenCount ? plural(hiddenCount, 'hidden field') : 'Fields'} ariaLabel="Fields" on={hiddenCount > 0} tone="green" popClassName="pop-fields" popLabel="Fields"
+          className="tb-collapse" open={fieldsOpen} onOpenChange={setFieldsOpen}>
           <FieldsPanel columns={orderedCols} hidden={cfg.hidden || []} frozen={frozen} maxFrozen={Math.min(10, Math.max(0, visibleCols.length - 1))}
             onHidden={h => updateView({ hidden: h })} onFrozen={f => updateView({ frozen: f })} archived={archivedCols} onRestore={restoreColumn} />
         </PopButton>
-        <button type="button" className={cx('tbtn', showArchived && 'is-on')} aria-pressed={showArchived ? 'true' : 'false'} onClick={toggleArchived} title="Show archived investors">
+        <PopButton icon="rows" label={ROW_HEIGHTS[L.rowHeight].label + ' rows'} title="Row height" menu popLabel="Row height" className="tb-collapse">
+          {close => Object.entries(ROW_HEIGHTS).map(([key, rh]) => (
+            <button key={key} type="button" role="menuitemradio" aria-checked={L.rowHeight === key ? 'true' : 'false'} className={cx('menu-item', L.rowHeight === key && 'is-on')}
+              onClick={() => { updateView({ row_height: key }); close(); }}>
+              <Icon name={L.rowHeight === key ? 'check' : 'rows'} /><span>{rh.label}</span><span className="menu-aside">{rh.lines === 1 ? '1 line' : rh.lines + ' lines'}</span>
+            </button>
+          ))}
+        </PopButton>
+        <button type="button" className={cx('tbtn tb-collapse', showArchived && 'is-on')} aria-pressed={showArchived ? 'true' : 'false'} onClick={toggleArchived} title="Show archived investors">
           <Icon name="archive" /><span className="tb-label">{showArchived ? 'Showing archived' : 'Show archived'}</span>
         </button>
-        <span className="tb-sep" />
-        <button type="button" className="tbtn" onClick={() => doUndo(false)} title={'Undo (' + MOD_KEY + '+Z)'} aria-label="Undo"><Icon name="rotate-ccw" /></button>
-        <button type="button" className="tbtn" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"><Icon name="keyboard" /></button>
-        <button type="button" className="tbtn" onClick={() => navigate('#/import' + (viewId ? '?view=' + encodeURIComponent(viewId) : ''))} title="Import a CSV, or export this view as CSV" aria-label="Import and export CSV"><Icon name="upload" /></button>
+        <span className="tb-sep tb-collapse" />
+        <button type="button" className="tbtn tb-collapse" onClick={() => doUndo(false)} title={'Undo (' + MOD_KEY + '+Z)'} aria-label="Undo"><Icon name="rotate-ccw" /></button>
+        <button type="button" className="tbtn tb-collapse" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts"><Icon name="keyboard" /></button>
+        <button type="button" className="tbtn tb-collapse" onClick={() => navigate('#/import' + (viewId ? '?view=' + encodeURIComponent(viewId) : ''))} title="Import a CSV, or export this view as CSV" aria-label="Import and export CSV"><Icon name="upload" /></button>
+        {/* On a phone the tools above fold into one menu. */}
+        <PopButton icon="more-horizontal" ariaLabel="More tools" title="More tools" menu popLabel="More tools" className="tb-more" align="end">
+          {close => (
+            <>
+              <MenuItem icon="eye-off" onClick={() => { close(); setTimeout(() => setFieldsOpen(true), 0); }}>{hiddenCount ? plural(hiddenCount, 'hidden field') : 'Fields'}</MenuItem>
+              {Object.entries(ROW_HEIGHTS).map(([key, rh]) => (
+                <MenuItem key={key} icon={L.rowHeight === key ? 'check' : 'rows'} onClick={() => { close(); updateView({ row_height: key }); }}>{rh.label + ' rows'}</MenuItem>
+              ))}
+              <MenuItem icon="archive" onClick={() => { close(); toggleArchived(); }}>{showArchived ? 'Hide archived' : 'Show archived'}</MenuItem>
+              <div className="menu-sep" />
+              <MenuItem icon="rotate-ccw" onClick={() => { close(); doUndo(false); }}>Undo</MenuItem>
+              <MenuItem icon="plus" onClick={() => { close(); setColModal({ column: null }); }}>Add a field</MenuItem>
+              <MenuItem icon="upload" onClick={() => { close(); navigate('#/import' + (viewId ? '?view=' + encodeURIComponent(viewId) : '')); }}>Import or export CSV</MenuItem>
+            </>
+          )}
+        </PopButton>
         <div className="gp-search">
           <Icon name="search" />
           <input ref={searchRef} className="input" placeholder="Search investors" value={search} onChange={e => setSearch(e.target.value)} aria-label="Search investors"
@@ -794,7 +883,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       <div className="gv-wrap">
         <GridCanvas apiRef={canvas} L={L} rows={viewRows} sel={selInfo} peersByRow={peersByRow} flashByRow={flash} sortByCol={sortByCol} filterCols={filterCols}
           sums={sums} totalCount={totalCount} archivedShown={showArchived}
-          onCellDown={onCellDown} onCellDrag={onCellDrag} onCellDouble={onCellDouble} onToggle={onToggle} onExpand={onExpand} onAddRow={onAddRowClick} onRowSelect={onRowSelect}
+          onCellDown={onCellDown} onCellDrag={onCellDrag} onCellDouble={onCellDouble} onToggle={onToggle} onExpand={onExpand} onAddRow={onAddRowClick} onRowSelect={onRowSelect} onRowMenu={onRowMenu}
           onHeaderClick={onHeaderClick} onHeaderMenu={onHeaderMenu} onResize={onResize} onMove={onMove} onAddColumn={() => setColModal({ column: null })}
           onKeyDown={onKeyDown} onCopy={onCopy} onCut={onCut} onPaste={onPaste} />
         {emptyState}
@@ -803,6 +892,31 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       {editing && editCol && editRow && (
         <GridEditorOverlay key={editing.rowId + editing.colId} getRect={getEditRect} scrollEl={canvas.current && canvas.current.el()} col={editCol}
           value={editRow.values[editCol.id]} seed={editing.seed} onCommit={commitEdit} onCancel={cancelEdit} />
+      )}
+      {rowMenu && viewRows[rowMenu.r] && (() => {
+        const row = viewRows[rowMenu.r], close = () => { setRowMenu(null); focusGrid(); };
+        const picked = selInfo.c0 === 0 && selInfo.c1 === visibleCols.length - 1 && selInfo.r1 > selInfo.r0 && rowMenu.r >= selInfo.r0 && rowMenu.r <= selInfo.r1
+          ? viewRows.slice(selInfo.r0, selInfo.r1 + 1).filter(r => !r.archived_at) : null;
+        const at = { left: rowMenu.x, right: rowMenu.x, top: rowMenu.y, bottom: rowMenu.y, width: 0, height: 0 };
+        return (
+          <Popover anchor={at} onClose={() => setRowMenu(null)} menu offset={2} label={'Actions for ' + rowName(row)}>
+            <div className="menu-title">{rowName(row)}</div>
+            <MenuItem icon="maximize" onClick={() => { close(); openPanel(rowMenu.r); }}>Expand investor</MenuItem>
+            <MenuItem icon="copy" onClick={() => { close(); duplicateRow(row); }}>Duplicate</MenuItem>
+            <MenuItem icon="link" onClick={() => { close(); copyRowLink(row); }}>Copy link</MenuItem>
+            <div className="menu-sep" />
+            {row.archived_at
+              ? <MenuItem icon="rotate-ccw" onClick={() => { close(); restoreRow(row); }}>Restore investor</MenuItem>
+              : <MenuItem icon="archive" danger onClick={() => { close(); if (picked && picked.length > 1) setArchivePrompt(picked); else archiveRow(row); }}>
+                {picked && picked.length > 1 ? 'Archive ' + plural(picked.length, 'investor') + '…' : 'Archive investor'}</MenuItem>}
+          </Popover>
+        );
+      })()}
+      {archivePrompt && (
+        <ConfirmDialog title={archivePrompt.length === 1 ? 'Archive ' + rowName(archivePrompt[0]) + '?' : 'Archive ' + plural(archivePrompt.length, 'investor') + '?'}
+          body={<>Archived investors leave the grid with all their cells, history and people kept; “Show archived” finds them and one click restores them. To empty cells instead, select the cells rather than whole rows.</>}
+          confirmLabel={archivePrompt.length === 1 ? 'Archive investor' : 'Archive ' + plural(archivePrompt.length, 'investor')}
+          onConfirm={() => archiveRows(archivePrompt)} onClose={() => { setArchivePrompt(null); focusGrid(); }} />
       )}
       {headerMenu && hm && (
         <Popover anchor={headerMenu.el} onClose={() => setHeaderMenu(null)} menu label={'Field menu for ' + hm.name}>

@@ -96,18 +96,29 @@ const IMPORT_MEMORY_KEY = 'vcrm.import.choices';
 function importMemory() {
   try { const m = JSON.parse(window.localStorage.getItem(IMPORT_MEMORY_KEY) || '{}'); return m && typeof m === 'object' ? m : {}; } catch (e) { return {}; }
 }
-// Skips and "into this existing column" survive to the next import of a file with the same headers
-// (a re-export of the same base); new-column choices don't need to: the column exists by then.
+// Skips, "into this existing column" and person choices survive to the next import of a file with
+// the same headers (a re-export of the same base); new-column choices don't need to: the column
+// exists by then.
 function rememberImport(opts) {
   const mapping = {};
-  Object.entries(opts.mapping).forEach(([h, spec]) => { if (spec.skip || (spec.to && !spec.type)) mapping[h] = spec; });
+  Object.entries(opts.mapping).forEach(([h, spec]) => { if (spec.skip || (spec.to && !spec.type) || 'contact' in spec) mapping[h] = spec; });
   try { window.localStorage.setItem(IMPORT_MEMORY_KEY, JSON.stringify({ mapping, empty: opts.empty, key: opts.key })); } catch (e) { /* private mode */ }
 }
 
-function importUrl(path, opts) {
+function importUrl(path, opts, runRules) {
   const q = new URLSearchParams({ key: opts.key, empty: opts.empty });
   if (Object.keys(opts.mapping).length) q.set('mapping', JSON.stringify(opts.mapping));
+  if (runRules) q.set('run_rules', '1');
   return path + '?' + q.toString();
+}
+
+// A person's fields in the Contacts column, as the mapping names them (importer.PERSON_FIELDS).
+const PERSON_FIELDS = [['name', 'Name'], ['email', 'Email'], ['phone', 'Phone'], ['title', 'Title'],
+  ['first_name', 'First name'], ['last_name', 'Last name']];
+const MAX_PEOPLE = 10;
+function personText(p) {
+  const head = p.name && p.email ? p.name + ' <' + p.email + '>' : p.name || p.email || '';
+  return [head, p.phone, p.title].filter(Boolean).join(' · ');
 }
 
 function uniqueColumnName(name, columns) {
@@ -170,8 +181,150 @@ function ImportSummary({ data, stale }) {
   );
 }
 
-function MappingRow({ col, columns, types, isKey, error, onTarget, onType }) {
-  const value = col.skipped ? 'skip' : col.new ? 'new' : 'col:' + col.target;
+// The person columns the preview found, and the one switch that keeps them as plain columns.
+function ImportPeople({ data, mapping, onPlain, onPeople }) {
+  const people = data.people || [];
+  const plain = Object.values(mapping).some(spec => spec && spec.contact === false);
+  if (!people.length && !plain) return null;
+  if (!people.length) {
+    return (
+      <div className="imp-people is-off"><Icon name="users" />
+        <span className="spacer">Contact columns are imported as plain columns: no investor gets people in Contacts.</span>
+        <button type="button" className="link-btn" onClick={onPeople}>Import them as people</button>
+      </div>
+    );
+  }
+  return (
+    <div className="imp-people"><Icon name="users" />
+      <span className="spacer">
+        <b>{people.length === 1 ? 'One person per row goes' : people.length + ' people per row go'} to Contacts</b>
+        {people.map(p => <span key={p.person} className="imp-people-group">Person {p.person}: {Object.values(p.columns).join(', ')}</span>)}
+        <span className="imp-people-note">{data.people_added ? plural(data.people_added, 'new person', 'new people') : 'Nobody new'}. Those already in Contacts are matched by email, so nobody is added twice.</span>
+      </span>
+      <button type="button" className="link-btn" onClick={() => onPlain(people)}>Keep them as plain columns</button>
+    </div>
+  );
+}
+
+const IMPORT_CHANGES_SHOWN = 20;
+const IMPORT_OPTIONS_SHOWN = 12;
+
+function DiffValue({ text, tone }) {
+  if (text === null || text === undefined || text === '') return <span className="imp-val is-empty">empty</span>;
+  return <span className={cx('imp-val', tone)} title={String(text).length > 60 ? String(text) : undefined}>{String(text)}</span>;
+}
+
+// A contacts cell's change person by person: who is added, and what changes for whom.
+function peopleChanges(before, after) {
+  const old = new Map((before || []).filter(p => p && p.id).map(p => [p.id, p]));
+  const out = [];
+  (after || []).forEach(p => {
+    const was = p.id && old.get(p.id);
+    if (!was) { out.push({ added: personText(p) }); return; }
+    ['name', 'email', 'phone', 'title'].forEach(k => {
+      if ((was[k] || null) !== (p[k] || null)) out.push({ who: p.name || p.email, field: k, old: was[k], new: p[k] });
+    });
+  });
+  return out;
+}
+
+function CellChange({ cell }) {
+  if (cell.type === 'contacts') {
+    return peopleChanges(cell.old, cell.new).map((c, i) => (
+      <li key={i} className="imp-cell">
+        <span className="imp-cell-col">{c.added ? 'New person' : c.who + ' · ' + c.field}</span>
+        <span className="imp-cell-diff">{c.added ? <DiffValue text={c.added} tone="is-new" />
+          : <><DiffValue text={c.old} tone="is-old" /><Icon name="arrow-right" className="imp-arrow" /><DiffValue text={c.new} tone="is-new" /></>}</span>
+      </li>
+    ));
+  }
+  return (
+    <li className="imp-cell">
+      <span className="imp-cell-col">{cell.column}</span>
+      <span className="imp-cell-diff"><DiffValue text={cell.old_text} tone="is-old" /><Icon name="arrow-right" className="imp-arrow" /><DiffValue text={cell.new_text} tone="is-new" /></span>
+    </li>
+  );
+}
+
+// Before anything is written: the cells each matched investor changes (old -> new) and the select
+// options the import adds. Long lists start collapsed.
+function ImportReview({ data }) {
+  const [open, setOpen] = useState(false);
+  const changes = data.changes || [];
+  const options = data.new_options || [];
+  const total = data.changes_total || 0;
+  if (!changes.length && !options.length) return null;
+  const shown = open ? changes : changes.slice(0, IMPORT_CHANGES_SHOWN);
+  const added = options.filter(o => !o.new_column);
+  return (
+    <div className="card imp-review" id="imp-review">
+      <div className="card-head">
+        <span className="imp-head-icon"><Icon name="eye" /></span>
+        <div className="spacer">
+          <h2>Review the changes</h2>
+          <p>{[total ? plural(total, 'investor') + ' in the grid ' + (total === 1 ? 'gets' : 'get') + ' new values' : null,
+            added.length ? plural(added.reduce((n, o) => n + o.options.length, 0), 'new option') + ' in existing columns' : null]
+            .filter(Boolean).join(' · ') || 'The options the new columns start with'}. Nothing is written until you press Import.</p>
+        </div>
+      </div>
+      {options.length > 0 && (
+        <div className="imp-options">
+          <div className="imp-section-title">New options</div>
+          <ul className="imp-option-list">
+            {options.map(o => (
+              <li key={o.column}>
+                <span className="imp-cell-col">{o.column}{o.new_column && <span className="imp-newcol">new column</span>}</span>
+                <span className="chips">
+                  {o.options.slice(0, IMPORT_OPTIONS_SHOWN).map(name => <span key={name} className="imp-chip is-new">{name}</span>)}
+                  {o.options.length > IMPORT_OPTIONS_SHOWN && <span className="muted small">+{o.options.length - IMPORT_OPTIONS_SHOWN} more</span>}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {changes.length > 0 && (
+        <>
+          <div className="imp-section-title imp-changes-title">Changed cells</div>
+          <ol className="imp-change-list" aria-label="Changed cells by investor">
+            {shown.map(ch => (
+              <li key={ch.row_id} className="imp-change">
+                <div className="imp-change-who"><span className="imp-change-name" title={ch.name}>{ch.name}</span><span className="imp-line">Line {ch.line}</span></div>
+                <ul className="imp-cells">{ch.cells.map(c => <CellChange key={c.column_id} cell={c} />)}</ul>
+              </li>
+            ))}
+          </ol>
+          {(changes.length > IMPORT_CHANGES_SHOWN || total > changes.length) && (
+            <div className="imp-changes-foot">
+              {changes.length > IMPORT_CHANGES_SHOWN && (
+                <button type="button" className="link-btn" aria-expanded={open ? 'true' : 'false'} onClick={() => setOpen(o => !o)}>
+                  {open ? 'Show the first ' + IMPORT_CHANGES_SHOWN : 'Show ' + (changes.length - IMPORT_CHANGES_SHOWN).toLocaleString() + ' more'}
+                </button>
+              )}
+              <span className="muted small">{shown.length.toLocaleString()} of {total.toLocaleString()} changed investors shown{total > changes.length ? ' (the preview lists the first ' + changes.length + ')' : ''}</span>
+            </div>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function ImportRules({ on, onChange }) {
+  return (
+    <label className={cx('checkbox imp-rules', on && 'is-checked')}>
+      <input type="checkbox" checked={on} onChange={e => onChange(e.target.checked)} />
+      <span>
+        <span className="cb-title"><Icon name="zap" />Run automation rules on the imported investors</span>
+        <span className="cb-desc">Off, the import writes what the file says and no investor changes list. On, edit rules such as “Passed investors move to the graveyard” act on every investor this import creates or changes, and may move them to another list.</span>
+      </span>
+    </label>
+  );
+}
+
+function MappingRow({ col, columns, types, people, isKey, error, onTarget, onType }) {
+  const value = col.contact ? 'contact:' + col.contact.person + ':' + col.contact.field
+    : col.skipped ? 'skip' : col.new ? 'new' : 'col:' + col.target;
   const newName = col.new ? (col.target_name || col.name) : uniqueColumnName(col.name, columns);
   const reason = col.reason ? 'Detected as ' + (TYPE_META[col.inferred_type] || {}).label + ': ' + col.reason : 'Detected from the values in this column';
   return (
@@ -192,11 +345,17 @@ function MappingRow({ col, columns, types, isKey, error, onTarget, onType }) {
               {columns.map(c => <option key={c.id} value={'col:' + c.id}>{c.name}</option>)}
             </optgroup>
           )}
+          {!isKey && people > 0 && Array.from({ length: people }, (_, i) => i + 1).map(n => (
+            <optgroup key={n} label={'Person ' + n + ' in Contacts'}>
+              {PERSON_FIELDS.map(([f, label]) => <option key={f} value={'contact:' + n + ':' + f}>Person {n} · {label}</option>)}
+            </optgroup>
+          ))}
           <option value="skip" disabled={isKey}>Skip this column</option>
         </select>
       </td>
       <td>
-        {col.skipped ? <span className="faint">Not imported</span> : col.new ? (
+        {col.contact ? <span className="imp-type imp-person" title="One person per row in the Contacts column, matched by email when the file is imported again"><Icon name="users" />Contacts</span>
+          : col.skipped ? <span className="faint">Not imported</span> : col.new ? (
           <select className="select select-sm imp-select" value={col.type || col.inferred_type} aria-label={'Type of ' + col.name} onChange={e => onType(e.target.value, newName)}>
             {types.map(t => <option key={t} value={t}>{(TYPE_META[t] || { label: t }).label}</option>)}
           </select>
@@ -242,7 +401,7 @@ function ImportProgress({ run, file, rows }) {
   );
 }
 
-function ImportResult({ result, file, seconds, onAgain }) {
+function ImportResult({ result, runRules, file, seconds, onAgain }) {
   const cols = (result.new_columns || []).map(c => (typeof c === 'string' ? c : c.name));
   const nothing = !result.created && !result.updated;
   return (
@@ -261,6 +420,10 @@ function ImportResult({ result, file, seconds, onAgain }) {
         <div className={cx('imp-stat', cols.length > 0 && 'is-indigo')}><div className="imp-stat-n">{cols.length.toLocaleString()}</div><div className="imp-stat-l">New columns</div></div>
       </div>
       {cols.length > 0 && <div className="imp-result-cols"><span className="muted small">New columns</span><div className="chips">{cols.map(c => <span className="imp-chip" key={c}>{c}</span>)}</div></div>}
+      {result.people_added > 0 && <p className="imp-result-note muted small"><Icon name="users" />{plural(result.people_added, 'person', 'people')} added to Contacts.</p>}
+      <p className="imp-result-note muted small"><Icon name="zap" />{runRules
+        ? (result.changed_by_rules ? 'Automation rules changed ' + plural(result.changed_by_rules, 'investor') + ' (each change is in the automation log).' : 'Automation rules ran; none of them changed an investor.')
+        : 'Automation rules did not run: no rule moved an investor to another list.'}</p>
       {(result.warnings || []).length > 0 && (
         <Callout tone="warn" title="Worth a look">
           <ul className="imp-warnings">{result.warnings.map((w, i) => <li key={i}>{capitalize(w)}</li>)}</ul>
@@ -340,6 +503,7 @@ function ImportPage() {
   const [remembered, setRemembered] = useState(0);
   const [prev, setPrev] = useState({ loading: false, data: null, error: null });
   const [run, setRun] = useState(null);
+  const [runRules, setRunRules] = useState(false);
   const [failure, setFailure] = useState(null);
   const [again, setAgain] = useState(0);
   const meta = ctx.data && ctx.data.meta;
@@ -358,6 +522,7 @@ function ImportPage() {
     setHeaders(hs);
     setRemembered(Object.keys(mapping).length);
     setOpts({ key, empty: memory.empty === 'clear' ? 'clear' : 'keep', mapping });
+    setRunRules(false);  // an opt-in for this import, never carried over
     setPrev({ loading: true, data: null, error: null });
     setFile(f);
   };
@@ -387,8 +552,17 @@ function ImportPage() {
   const onTarget = (col, value, newName) => {
     if (value === 'skip') setSpec(col.name, { skip: true });
     else if (value === 'new') setSpec(col.name, { to: newName, type: col.inferred_type });
+    else if (value.startsWith('contact:')) { const [, n, f] = value.split(':'); setSpec(col.name, { contact: f, person: Number(n) }); }
     else setSpec(col.name, { to: value.slice(4) });
   };
+  // Plain columns: every person column goes where a column of its name would (the server decides);
+  // people again: drop those choices and let the preview find the person columns.
+  const keepPlain = people => setOpts(o => {
+    const mapping = { ...o.mapping };
+    people.forEach(p => Object.values(p.columns).forEach(h => { mapping[h] = { contact: false }; }));
+    return { ...o, mapping };
+  });
+  const importPeople = () => setOpts(o => ({ ...o, mapping: Object.fromEntries(Object.entries(o.mapping).filter(([, spec]) => spec.contact !== false)) }));
   const forget = () => { setOpts(o => ({ ...o, mapping: {} })); setRemembered(0); };
 
   const data = prev.data;
@@ -403,20 +577,20 @@ function ImportPage() {
     setFailure(null);
     setRun({ phase: 'upload', loaded: 0, total: file.size, started: Date.now(), rows });
     try {
-      const r = await apiUpload(importUrl('/api/fundraising/import', opts), file, {
+      const r = await apiUpload(importUrl('/api/fundraising/import', opts, runRules), file, {
         contentType: 'text/csv',
         onProgress: (loaded, total) => setRun(s => (s && s.phase === 'upload' ? { ...s, loaded, total: total || s.total } : s)),
         onSent: () => setRun(s => (s && s.phase === 'upload' ? { ...s, phase: 'process', loaded: s.total, processingAt: Date.now() } : s)),
       });
       rememberImport(opts);
-      setRun(s => ({ ...s, phase: 'done', result: r.data, finished: Date.now() }));
+      setRun(s => ({ ...s, phase: 'done', result: r.data, runRules, finished: Date.now() }));
       reloadCtx(true);
     } catch (err) {
       setRun(null);
       setFailure(err);
     }
   };
-  const reset = () => { setFile(null); setRun(null); setFailure(null); setPrev({ loading: false, data: null, error: null }); setHeaders([]); reloadCtx(true); };
+  const reset = () => { setFile(null); setRun(null); setRunRules(false); setFailure(null); setPrev({ loading: false, data: null, error: null }); setHeaders([]); reloadCtx(true); };
 
   // Leaving mid-import would not stop it, but the result would go unseen: ask first.
   const busy = !!run && run.phase !== 'done';
@@ -429,10 +603,12 @@ function ImportPage() {
 
   const failureErrors = failure && failure.body && failure.body.data && Array.isArray(failure.body.data.errors) ? failure.body.data.errors : [];
   const keyOptions = data ? data.columns.filter(c => !c.skipped || c.name === opts.key).map(c => c.name) : headers;
+  // People in the "Import into" menus: those in use and one more.
+  const peopleSlots = data ? Math.min(MAX_PEOPLE, Math.max(0, ...data.columns.filter(c => c.contact).map(c => c.contact.person)) + 1) : 1;
 
   let body;
   if (run && run.phase !== 'done') body = <ImportProgress run={run} file={file} rows={run.rows} />;
-  else if (run && run.phase === 'done') body = <ImportResult result={run.result} file={file} seconds={(run.finished - run.started) / 1000} onAgain={reset} />;
+  else if (run && run.phase === 'done') body = <ImportResult result={run.result} runRules={run.runRules} file={file} seconds={(run.finished - run.started) / 1000} onAgain={reset} />;
   else if (!file) body = <div className="card imp-pick"><ImportDropzone onFile={chooseFile} /></div>;
   else {
     body = (
@@ -493,6 +669,7 @@ function ImportPage() {
                 <div className="imp-memory"><Icon name="history" />Using your choices from the last import for {plural(remembered, 'column')}.
                   <button type="button" className="link-btn" onClick={forget}>Start fresh</button></div>
               )}
+              <ImportPeople data={data} mapping={opts.mapping} onPlain={keepPlain} onPeople={importPeople} />
               {mappingError && <div className="imp-map-error"><FormError>{mappingError.message}</FormError></div>}
               <div className="table-scroll">
                 <table className={cx('table imp-map', prev.loading && 'is-stale')}>
@@ -500,7 +677,7 @@ function ImportPage() {
                   <thead><tr><th>CSV column</th><th>Detected</th><th>Import into</th><th>As type</th><th className="num">Problems</th></tr></thead>
                   <tbody>
                     {data.columns.map(c => (
-                      <MappingRow key={c.name} col={c} columns={targets} types={types} isKey={c.name.toLowerCase() === String(data.key || opts.key).toLowerCase()}
+                      <MappingRow key={c.name} col={c} columns={targets} types={types} people={peopleSlots} isKey={c.name.toLowerCase() === String(data.key || opts.key).toLowerCase()}
                         error={rowError === c.name ? mappingError.message : null}
                         onTarget={(v, newName) => onTarget(c, v, newName)} onType={(t, newName) => setSpec(c.name, { to: newName, type: t })} />
                     ))}
@@ -514,11 +691,13 @@ function ImportPage() {
               </Callout>
             )}
             {data.errors.length > 0 && <ImportProblems errors={data.errors} />}
+            {!data.errors.length && <ImportReview data={data} />}
+            {data.row_count > 0 && <ImportRules on={runRules} onChange={setRunRules} />}
             <div className="imp-actionbar">
               <div className="imp-actionbar-text">
                 {data.errors.length > 0 ? <><Icon name="alert-circle" className="is-red" />Fix {plural(data.errors.length, 'problem')} to import.</>
                   : data.row_count === 0 ? 'The file has no rows.'
-                  : <><b>{plural(data.row_count, 'row')}</b>: {data.created.toLocaleString()} new, {data.updated.toLocaleString()} updated, {data.unchanged.toLocaleString()} unchanged{(data.new_columns || []).length ? ', ' + plural(data.new_columns.length, 'new column') : ''}. All or nothing.</>}
+                  : <><b>{plural(data.row_count, 'row')}</b>: {data.created.toLocaleString()} new, {data.updated.toLocaleString()} updated, {data.unchanged.toLocaleString()} unchanged{(data.new_columns || []).length ? ', ' + plural(data.new_columns.length, 'new column') : ''}. {runRules ? 'Automation rules will run. ' : ''}All or nothing.</>}
               </div>
               <Button onClick={reset}>Cancel</Button>
               <Button variant="primary" icon="upload" disabled={blocked} onClick={start}>
@@ -562,4 +741,4 @@ function ReplaceFileButton({ onFile, label = 'Change file' }) {
 
 /* ---------- Settings: backups ---------- */
 
-registerScreen({ path: '/import', title: 'Import & export', Page: ImportPage, parent: '/grid', nav: false });
+registerScreen({ path: '/import', label: 'Import & export', short: 'Import', icon: 'upload', title: 'Import & export', Page: ImportPage, parent: '/grid', order: 15 });

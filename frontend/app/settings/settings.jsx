@@ -62,6 +62,27 @@ function KindPill({ kind }) {
   return <Pill tone={k[1]}>{k[0]}</Pill>;
 }
 
+// Who a restore locks out or signs out, said plainly before anyone presses Restore.
+function RestoreAccounts({ accounts: a }) {
+  if (!a) return null;
+  const names = list => list.slice(0, 6).join(', ') + (list.length > 6 ? ' and ' + (list.length - 6) + ' more' : '');
+  const lines = [];
+  if (a.everyone_signed_out) lines.push(['log-out', <><b>Everyone is signed out</b>, you included, and signs in again with the passwords they had then.</>]);
+  else if (a.you === 'signed_out') lines.push(['log-out', <><b>You will be signed out</b> and sign in again with the password you had then.</>]);
+  if (a.you === 'removed') lines.push(['user-x', <><b>Your own account is not in this backup</b>: you will be signed out and cannot sign back in with it. Sign in afterwards as an admin who was there then.</>]);
+  if (a.removed.length) lines.push(['user-x', <><b>{plural(a.removed.length, 'user')} will lose access</b> (not in the backup, or deactivated then): {names(a.removed)}.</>]);
+  if (a.signed_out.length && !a.everyone_signed_out) lines.push(['log-out', <><b>{plural(a.signed_out.length, 'user')} will be signed out</b> (their password or sessions changed since): {names(a.signed_out)}.</>]);
+  if (a.role_changed.length) lines.push(['shield', <>Roles go back: {names(a.role_changed)}.</>]);
+  if (a.added.length) lines.push(['user-plus', <>{plural(a.added.length, 'account')} come back: {names(a.added)}.</>]);
+  if (!lines.length) return <div className="bk-accounts is-ok"><Icon name="check-circle" /><span>Everyone stays signed in; no account is added or removed.</span></div>;
+  const serious = a.everyone_signed_out || a.you === 'removed' || a.removed.length > 0;
+  return (
+    <Callout tone={serious ? 'danger' : 'warn'} icon="users" title="Accounts">
+      <ul className="bk-accounts-list">{lines.map(([icon, text], i) => <li key={i}><Icon name={icon} /><span>{text}</span></li>)}</ul>
+    </Callout>
+  );
+}
+
 function BackupStats({ backups, policy }) {
   const last = backups[0];
   const verified = backups.filter(b => b.verify).sort((a, b) => String(b.verified_at).localeCompare(String(a.verified_at)))[0];
@@ -247,6 +268,7 @@ function RestoreModal({ backup, onClose }) {
                   <div className="bk-impact-ex" title={examples(inv.examples.changed, inv.changed)}>{examples(inv.examples.changed, inv.changed) || 'Edited or archived since'}</div>
                 </div>
               </div>
+              <RestoreAccounts accounts={p.accounts} />
               <Callout tone="warn" title="Everything changed after this backup is replaced">
                 <div className="co-text">
                   The whole database goes back to {fmtFull(backup.created_at).split('  ·  ')[0]}: investors, columns, views, rules, users and the audit log.

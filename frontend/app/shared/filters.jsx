@@ -496,24 +496,33 @@ function ListTextInput({ value, onChange, ...rest }) {
   return <input className="input" aria-label="Values (comma-separated)" placeholder="Values, separated by commas" value={text} onChange={change} {...rest} />;
 }
 
-// Keeps what is typed ("1.", "") while the value is a number or null; percent columns are edited
-// as 12.5 and stored as 0.125, like the grid stores them.
+// Keeps what is typed ("1.", "$1m") while the value is a number or null; amounts read as a cell
+// reads them (shared/cell_input.jsx: "$1m", "250k", "(5,000)"); percent columns are edited as
+// 12.5 and stored as 0.125, like the grid stores them.
 function NumberInput({ value, onChange, percent, integer, ...rest }) {
   const toText = v => (typeof v === 'number' && isFinite(v) ? String(percent ? Number((v * 100).toPrecision(12)) : v) : '');
   const [text, setText] = useState(() => toText(value));
+  const [invalid, setInvalid] = useState(false);
   const last = useRef(value);
   useEffect(() => { if (value !== last.current) { last.current = value; setText(toText(value)); } }, [value]);
   const change = e => {
     const t = e.target.value;
     setText(t);
-    let n = t.trim() === '' ? null : Number(t);
-    if (n !== null && !isFinite(n)) n = null;
-    if (n !== null && percent) n = Number((n / 100).toPrecision(12));
+    let n;
+    if (integer) { n = t.trim() === '' ? null : Number(t); if (n !== null && !isFinite(n)) n = null; }
+    else {
+      n = parseNumberInput(t.replace(/%\s*$/, ''), !!percent);
+      if (n === undefined) { setInvalid(true); return; }  // not a number yet: the filter keeps its last value
+    }
+    setInvalid(false);
     last.current = n;
     onChange(n);
   };
-  return <input className="input" type="number" inputMode={integer ? 'numeric' : 'decimal'} step={integer ? 1 : 'any'} min={integer ? 0 : undefined}
-    value={text} onChange={change} {...rest} />;
+  if (integer) {
+    return <input className="input" type="number" inputMode="numeric" step={1} min={0} value={text} onChange={change} {...rest} />;
+  }
+  return <input className={cx('input', invalid && 'is-invalid')} type="text" inputMode="decimal" value={text} onChange={change} aria-invalid={invalid ? 'true' : undefined}
+    title={invalid ? 'Enter an amount, like 1,000,000, $1m or 250k' : undefined} autoComplete="off" spellCheck="false" {...rest} />;
 }
 
 const DATE_MODES = [['exact', 'Exact date'], ['today', 'Today'], ['yesterday', 'Yesterday'], ['tomorrow', 'Tomorrow'],
