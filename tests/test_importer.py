@@ -655,7 +655,7 @@ def test_export_formats_like_airtable_and_is_injection_safe():
     assert acme["Accredited"] == "checked" and zurich["Accredited"] == "" and acme["Tags"] == "Warm, Re-up"
     assert acme["Contacts"] == "Ann Lee <ann@acme.com> · +1 212 555 0100 · CIO\n<bob@acme.com>"
     assert acme["Ratio"] == "#DIV/0!" and zurich["Ratio"] == "2.5" and handle["Ratio"] == "TRUE"
-    assert acme["List"] == "follow_up" and acme["Website"] == "https://acme.com"
+    assert acme["List"] == "Follow-up" and acme["Website"] == "https://acme.com"
     # Formula injection: text a spreadsheet would run gets one leading quote; numbers stay numbers.
     assert acme["Lead Source"] == "'=SUM(1)" and zurich["Lead Source"] == "'-@cmd|' /C calc'!A0"
     assert plus["Lead Source"] == "''=already quoted" and handle["Lead Source"] == "-5000"

@@ -20,6 +20,8 @@ TYPES = ("text", "long_text", "number", "currency", "percent", "date", "checkbox
 COMPUTED = {"formula", "created_time", "last_modified_time", "last_modified_by"}
 NUMERIC = {"number", "currency", "percent", "fund"}
 LISTS = ("main", "follow_up", "graveyard", "longshot")
+# What the grid and an export show for each list ("Follow-up" reads back as follow_up).
+LIST_LABELS = {"main": "Main", "follow_up": "Follow-up", "graveyard": "Graveyard", "longshot": "Longshot"}
 CHOICE_COLORS = ("blue", "cyan", "teal", "green", "yellow", "orange", "red", "pink", "purple", "gray")
 MAX_TEXT = 100_000
 MAX_COLUMN_NAME = 120  # characters in a column name

@@ -1117,6 +1117,8 @@ def format_value(column: dict, value: Any) -> str:
         if kind == "contacts":
             return "\n".join(_person_line(p) for p in value if isinstance(p, dict))
         return ", ".join(format_value({"type": None}, item) for item in value)
+    if column.get("field") == "list":
+        return ct.LIST_LABELS.get(value, str(value))
     return str(value)
 
 

@@ -219,6 +219,24 @@ run(async () => {
     await page.locator(cellSel(0, 0) + '.is-active').waitFor();
     step('Ctrl+End and Ctrl+Home go to the last and the first cell');
 
+    // Archived investors, shown, are where they were (not at the end).
+    await api.post('/api/fundraising/rows', { values: { [nameId]: 'Cobalt Pension Trust' } });
+    await waitCell(page, 2, 0, 'Cobalt Pension Trust');
+    await page.locator(cellSel(1, 0)).click({ button: 'right' });
+    await page.getByRole('menu', { name: /Actions for Northgate Endowment/ }).getByRole('menuitem', { name: 'Archive investor' }).click();
+    await waitCell(page, 1, 0, 'Cobalt Pension Trust');
+    await page.getByRole('button', { name: 'Show archived' }).click();
+    await page.locator('.gv-row.is-archived[data-r="1"]').first().waitFor();
+    await waitCell(page, 1, 0, 'Northgate Endowment');
+    await waitCell(page, 2, 0, 'Cobalt Pension Trust');
+    await shot(page, '06b-archived-in-place');
+    await page.locator(cellSel(1, 0)).click({ button: 'right' });
+    await page.getByRole('menu', { name: /Actions for Northgate Endowment/ }).getByRole('menuitem', { name: 'Restore investor' }).click();
+    await page.locator('.toast', { hasText: 'Restored Northgate Endowment' }).last().waitFor();
+    await page.getByRole('button', { name: 'Showing archived' }).click();
+    await waitCell(page, 1, 0, 'Northgate Endowment');
+    step('an archived investor, shown, sits where it was; restored from its menu');
+
     /* ---------------- my own second tab is not a collaborator ---------------- */
     const tab2 = await ctx.newPage();
     watch(tab2, 'ann (second tab)');
@@ -261,15 +279,15 @@ run(async () => {
     await pp.locator('[data-editor] input').waitFor();
     await pp.keyboard.type('Marisol Capital');
     await pp.keyboard.press('Enter');
-    await waitCell(pp, 2, 0, 'Marisol Capital');
+    await waitCell(pp, 3, 0, 'Marisol Capital');
     const marisol = (await api.get('/api/fundraising/grid')).rows.find(r => r.values[nameId] === 'Marisol Capital');
     expect(marisol, 'the investor added on the phone is not on the server');
     // Edit a fund amount: tap the cell, tap again to edit, type.
-    await pp.locator(cellSel(2, 0)).tap();
+    await pp.locator(cellSel(3, 0)).tap();
     for (let i = 0; i < cFund; i++) await pp.keyboard.press('ArrowRight');
-    await pp.locator(cellSel(2, cFund) + '.is-active').waitFor();
-    await pp.locator(cellSel(2, cFund)).tap();
-    await pp.locator(cellSel(2, cFund)).tap();
+    await pp.locator(cellSel(3, cFund) + '.is-active').waitFor();
+    await pp.locator(cellSel(3, cFund)).tap();
+    await pp.locator(cellSel(3, cFund)).tap();
     await pp.locator('[data-editor] input').waitFor();
     await pp.keyboard.type('2.5m');
     await pp.keyboard.press('Enter');

@@ -649,8 +649,8 @@ function AuditTab() {
                       <td><Actor actor={ev.actor} /></td>
                       <td><Pill tone={actionTone(ev.action)}>{ev.action}</Pill></td>
                       <td>{ev.entity_type ? <span className="entity"><span className="muted">{ev.entity_type.replace(/_/g, ' ')}</span>{ev.entity_id && (
-                        <button type="button" className="entity-btn" title={'Only events about ' + ev.entity_id} onClick={e => { e.stopPropagation(); filter({ ...filters, entity_type: ev.entity_type, entity_id: ev.entity_id }); }}>
-                          {ev.entity_type === 'user' && names[ev.entity_id] ? <span>{names[ev.entity_id]}</span> : <code className="faint">{String(ev.entity_id).slice(0, 8)}</code>}
+                        <button type="button" className="entity-btn" title={'Only events about ' + (ev.entity_name || ev.entity_id)} onClick={e => { e.stopPropagation(); filter({ ...filters, entity_type: ev.entity_type, entity_id: ev.entity_id }); }}>
+                          {ev.entity_name ? <span>{ev.entity_name}</span> : ev.entity_type === 'user' && names[ev.entity_id] ? <span>{names[ev.entity_id]}</span> : <code className="faint">{String(ev.entity_id).slice(0, 8)}</code>}
                         </button>)}</span> : <span className="faint">—</span>}</td>
                       <td>
                         {entries.length ? (

@@ -32,19 +32,40 @@ class GridStore {
     const n = ids.length;
     const rows = new Map(), order = [];
     const prev = this.rows;
+    this.prevOrder = this.order;
     for (const a of data.rows || []) {
       const values = {};
       for (let i = 0; i < n; i++) values[ids[i]] = a[i + 2];
       rows.set(a[0], { id: a[0], version: a[1], values, archived_at: null });
       order.push(a[0]);
     }
-    // Archived rows shown with "Show archived" survive a reload of the live grid.
-    if (this.archivedLoaded && prev) prev.forEach((r, id) => { if (r.archived_at && !rows.has(id)) { rows.set(id, r); order.push(id); } });
     this.rows = rows;
     this.order = order;
+    // Archived rows shown with "Show archived" survive a reload of the live grid, where they were.
+    if (this.archivedLoaded && prev) {
+      const prevOrder = this.prevOrder || [];
+      prev.forEach((r, id) => { if (r.archived_at && !rows.has(id)) rows.set(id, r); });
+      this.placeInOrder(prevOrder);
+    }
     this.version = data.version || 0;
     this.listCache = null;
     this.setColumns(cols);
+  }
+  // The grid's order from `ids` (the server's, archived rows included), so an archived investor
+  // shows where it was rather than at the end; rows `ids` does not know keep their place after.
+  placeInOrder(ids) {
+    const known = new Set(), order = [];
+    ids.forEach(id => { if (this.rows.has(id) && !known.has(id)) { known.add(id); order.push(id); } });
+    // Rows missing from `ids` (created since) go in after the row they followed.
+    this.order.forEach((id, i) => {
+      if (known.has(id) || !this.rows.has(id)) return;
+      const after = i > 0 ? order.indexOf(this.order[i - 1]) : -1;
+      order.splice(after + 1, 0, id);
+      known.add(id);
+    });
+    this.rows.forEach((_, id) => { if (!known.has(id)) order.push(id); });
+    this.order = order;
+    this.listCache = null;
   }
   get(id) { return this.rows.get(id); }
   isPending(rowId, colId) { const m = this.pending.get(rowId); return !!(m && m.get(colId)); }

@@ -702,6 +702,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       try {
         const r = await api('/api/fundraising/grid?include_archived=1');
         (r.data.rows || []).forEach(row => { if (row.archived_at) store.putRow(row, true); });
+        store.placeInOrder((r.data.rows || []).map(row => row.id));  // archived investors where they were
         store.archivedLoaded = true;
       } catch (err) { toast('Couldn’t load archived investors: ' + err.message, 'error'); return; }
     }
