@@ -257,6 +257,9 @@ def parse_date_text(text: str, today: date, now: datetime | None = None) -> date
     if not low:
         return None
     try:
+        parsed = _iso(low)  # first: what imports and API clients send (no other form reads as ISO)
+        if parsed is not None:
+            return parsed
         match = _RELATIVE_DAY.match(low)
         if match:
             word = match.group(1)
@@ -279,7 +282,7 @@ def parse_date_text(text: str, today: date, now: datetime | None = None) -> date
             else:
                 match = _DAY_MONTH_DATE.match(low)
                 if not match:
-                    return _iso(low)
+                    return None
                 day_of_month, month_name, year = int(match.group(1)), match.group(2), match.group(3)
             month = _MONTHS.get(month_name)
             if month is None:

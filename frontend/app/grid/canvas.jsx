@@ -4,7 +4,7 @@ function ChoiceTag({ col, name }) {
   return <span className={cx('cv-pill', 'cc-' + (c || 'gray'))}>{choiceLabel(col, name)}</span>;
 }
 
-function renderCellContent(col, v, lines_) {
+function renderCellContent(col, v, rowLines) {
   const t = col.type;
   if (v === null || v === undefined || v === '' || (Array.isArray(v) && !v.length)) {
     return t === 'checkbox' ? <span className="cv-check" data-toggle="1" /> : null;
@@ -31,10 +31,10 @@ function renderCellContent(col, v, lines_) {
       // Notes show as many lines as the row height allows; what does not fit is counted, and the
       // whole text is a hover away (and in the expanded investor).
       const text = String(v), lines = text.split('\n').filter((l, i, a) => l.trim() || i < a.length - 1);
-      const hidden = lines.length - (lines_ || 1);
+      const shown = rowLines || 1, hidden = lines.length - shown;
       return (
         <span className="cv-long" title={text.length > 1500 ? text.slice(0, 1500) + '…' : text}>
-          <span className="ct">{(lines_ || 1) > 1 ? lines.slice(0, lines_).join('\n') : lines[0]}</span>
+          <span className="ct">{shown > 1 ? lines.slice(0, shown).join('\n') : lines[0]}</span>
           {hidden > 0 && <span className="cv-more-lines" aria-label={hidden + ' more ' + (hidden === 1 ? 'line' : 'lines')}>+{hidden}</span>}
         </span>
       );

@@ -146,8 +146,6 @@ function DateEditor({ col, value, seed, onCommit, onCancel, outside, inline }) {
     const when = withTime ? new Date(day.y, day.m - 1, day.d, at ? at.getHours() : 9, at ? at.getMinutes() : 0) : null;
     onCommit(withTime ? when.toISOString() : diIsoDay(day), null);
   };
-  const selected = reading.value ? (withTime ? (d => ({ y: d.getFullYear(), m: d.getMonth() + 1, d: d.getDate() }))(toDate(reading.value))
-    : { y: Number(reading.value.slice(0, 4)), m: Number(reading.value.slice(5, 7)), d: Number(reading.value.slice(8, 10)) }) : null;
   return (
     <>
       <div className={cx('ce-box ce-date', invalid && 'is-invalid')} style={{ height: inline ? 34 : '100%' }}>
@@ -159,7 +157,7 @@ function DateEditor({ col, value, seed, onCommit, onCancel, outside, inline }) {
         <div id={'date-reading-' + col.id} className={cx('ce-date-reading', reading.error && 'is-error')} role="status" aria-live="polite">
           {reading.error ? reading.error : reading.value ? <><Icon name="calendar" size={13} /> {reading.label}</> : 'Empty: type a date, or pick one'}
         </div>
-        <MiniCalendar selected={selected} onPick={pick} />
+        <MiniCalendar selected={reading.day || null} onPick={pick} />
         <div className="ce-date-bar">
           <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(readDateInput(withTime ? 'now' : 'today', withTime).value, null)}>{withTime ? 'Now' : 'Today'}</button>
           <button type="button" className="btn btn-ghost btn-sm" onMouseDown={e => e.preventDefault()} onClick={() => onCommit(null, null)}>Clear</button>

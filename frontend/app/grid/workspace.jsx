@@ -139,7 +139,7 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     const gutter = onPhone ? 36 + 8 * String(n).length : Math.max(GRID_GUTTER, 44 + 8 * String(n).length);
     let x = gutter, frozenW = gutter;
     // On a phone one frozen column at most, at a width that leaves room for the others.
-    const phoneW = typeof window !== 'undefined' && window.innerWidth <= 640 ? window.innerWidth : 0;
+    const phoneW = onPhone ? window.innerWidth : 0;
     visibleCols.forEach((c, i) => {
       left.push(x);
       const w = phoneW && i < frozen ? Math.min(colWidth(c, widths), Math.round(phoneW * 0.36)) : colWidth(c, widths);

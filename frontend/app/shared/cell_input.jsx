@@ -130,6 +130,8 @@ function parseDateText(text, today) {
   const low = String(text || '').trim().toLowerCase().split(/\s+/).join(' ');
   if (!low) return null;
   try {
+    const iso = diIso(low);  // first: the form the server and exports use (no other form reads as ISO)
+    if (iso) return iso;
     let m = DI_RELATIVE.exec(low);
     if (m) {
       const clock = diClock(m[2], m[3], m[4], m[5]);
@@ -149,7 +151,7 @@ function parseDateText(text, today) {
       if (m) { name = m[1]; dom = Number(m[2]); year = m[3]; }
       else {
         m = DI_DAY_MONTH.exec(low);
-        if (!m) return diIso(low);
+        if (!m) return null;
         dom = Number(m[1]); name = m[2]; year = m[3];
       }
       if (!Object.prototype.hasOwnProperty.call(DI_MONTHS, name)) return null;
@@ -170,7 +172,8 @@ function diPad(n, w) { return String(n).padStart(w || 2, '0'); }
 function diIsoDay(day) { return diPad(day.y, 4) + '-' + diPad(day.m) + '-' + diPad(day.d); }
 function localToday() { const t = new Date(); return { y: t.getFullYear(), m: t.getMonth() + 1, d: t.getDate() }; }
 
-/* A date cell's input, resolved to what would be stored: {value, label} or {error}. Date
+/* A date cell's input, resolved to what would be stored: {value, label, day} or {error} (`day`:
+   the person's calendar day of it). Date
    columns store YYYY-MM-DD; date-time columns an ISO instant, a typed wall-clock time being the
    person's own (local) time. `today` defaults to the person's day. */
 function readDateInput(text, withTime, today) {
@@ -180,9 +183,10 @@ function readDateInput(text, withTime, today) {
   const day = p.instant ? { y: p.instant.getUTCFullYear(), m: p.instant.getUTCMonth() + 1, d: p.instant.getUTCDate() } : p.day;
   if (day.y < DATE_MIN_YEAR || day.y > DATE_MAX_YEAR) return { error: 'The year ' + diPad(day.y, 4) + ' is outside ' + DATE_MIN_YEAR + '–' + DATE_MAX_YEAR + '.' };
   if (!withTime) {
-    return { value: diIsoDay(day), label: new Date(day.y, day.m - 1, day.d).toLocaleDateString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' }) };
+    return { value: diIsoDay(day), day, label: new Date(day.y, day.m - 1, day.d).toLocaleDateString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric' }) };
   }
   const c = p.clock || { h: 0, mi: 0, s: 0 };
   const instant = p.instant || (p.now ? new Date() : new Date(day.y, day.m - 1, day.d, c.h, c.mi, c.s));
-  return { value: instant.toISOString(), label: instant.toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) };
+  return { value: instant.toISOString(), day: { y: instant.getFullYear(), m: instant.getMonth() + 1, d: instant.getDate() },
+    label: instant.toLocaleString(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' }) };
 }
