@@ -115,7 +115,7 @@ def setup(data_dir: str, n: int) -> tuple[str, list[dict]]:
         rid = str(uuid.uuid4())
         investors.append((rid, f"Investor {i:06d} {rng.choice(['Capital', 'Partners', 'Family Office', 'Endowment'])}",
                           rng.choice(["main", "main", "follow_up", "longshot"]), f"Note {i}", rng.choice(["Referral", "Conference", "Inbound"]),
-                          1, now, now, "bench"))
+                          1, now, now, "bench", i + 1))
         for col in columns:
             kind = col["type"]
             value = None
@@ -153,7 +153,7 @@ def setup(data_dir: str, n: int) -> tuple[str, list[dict]]:
     conn = sqlite3.connect(Path(data_dir) / "crm.db")
     with conn:
         conn.executemany("INSERT INTO investors (id, name, list, notes, lead_source, version, created_at, updated_at,"
-                         " updated_by) VALUES (?,?,?,?,?,?,?,?,?)", investors)
+                         " updated_by, position) VALUES (?,?,?,?,?,?,?,?,?,?)", investors)
         conn.executemany("INSERT INTO cell_values (investor_id, column_id, value, updated_at) VALUES (?,?,?,?)", cells)
         conn.executemany("INSERT INTO commitments (investor_id, fund_id, amount, updated_at) VALUES (?,?,?,?)", commitments)
         conn.executemany("INSERT INTO contacts (id, investor_id, name, email, phone, title, position, created_at,"
@@ -216,6 +216,15 @@ def run_size(n: int, seconds: float) -> dict:
                                                          {"values": {rng.choice(numeric): rng.randint(0, 10 ** 7)}})
                 assert status == 200
                 lat.append(wall * 1000)
+            # New investors: appended, and inserted above a random row (Insert above). Both should
+            # cost the same at any grid size (an insert rewrites no other row).
+            insert_lat = {"append": [], "insert": []}
+            for i in range(100):
+                for how, extra in (("append", {}), ("insert", {"before": rng.choice(row_ids)})):
+                    status, _, _, wall, _ = api.call("POST", "/api/fundraising/rows",
+                                                     {"values": {"Name": f"New {how} {i}"}, **extra})
+                    assert status == 201
+                    insert_lat[how].append(wall * 1000)
             out: mp.Queue = mp.Queue()
             start_at = time.time() + 0.5
             workers = [mp.Process(target=patch_worker, args=(port, token, row_ids, numeric, start_at, seconds, k, out))
@@ -254,7 +263,9 @@ def run_size(n: int, seconds: float) -> dict:
             "bytes_full": len(full_raw), "full_ms": full_ms, "patch_p50": pct(lat, 50), "patch_p95": pct(lat, 95),
             "patch_per_s": total / seconds, "patch_errors": sum(e for _, e in results),
             "view_ms": statistics.median(view_ms), "view_rows": selected, "cold_wall_ms": cold_wall * 1000,
-            "automation_s": automation_s, "automation_applied": run["applied"]}
+            "automation_s": automation_s, "automation_applied": run["applied"],
+            "append_p50": pct(insert_lat["append"], 50), "insert_p50": pct(insert_lat["insert"], 50),
+            "insert_p95": pct(insert_lat["insert"], 95)}
 
 
 def main() -> None:
@@ -273,6 +284,8 @@ def main() -> None:
               f" (full shape server time {r['full_ms']:.0f} ms)")
         print(f"  PATCH one cell, 1 client: p50 {r['patch_p50']:.2f} ms  p95 {r['patch_p95']:.2f} ms")
         print(f"  PATCH, 8 concurrent clients: {r['patch_per_s']:,.0f}/s  (errors {r['patch_errors']})")
+        print(f"  new investor: appended p50 {r['append_p50']:.2f} ms | inserted above a row p50"
+              f" {r['insert_p50']:.2f} ms, p95 {r['insert_p95']:.2f} ms")
         print(f"  view (3 conditions + 2-key sort): {r['view_ms']:.1f} ms server time, {r['view_rows']:,} rows")
         print(f"  scheduled automations over every row: {r['automation_s']:.2f} s, {r['automation_applied']:,} rows moved")
 

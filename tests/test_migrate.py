@@ -87,3 +87,33 @@ def test_server_runs_pending_migrations_on_start_and_reports_ready(tmp_path):
         assert applied == [m.name for m in discover()]
     finally:
         srv.stop()
+
+
+def test_row_positions_keep_the_order_a_grid_had_before_them(tmp_path):
+    """0005 gives every investor a position; a grid from before it keeps its creation order, and
+    a row inserted above another afterwards goes there."""
+    import shutil
+    from backend.db import Database
+    from backend.grid.store import Grid
+    from backend.migrate import MIGRATIONS_DIR
+    from backend.principal import system
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for path in sorted(MIGRATIONS_DIR.glob("000[1234]_*.sql")):
+        shutil.copy(path, old)
+    db = Database(tmp_path / "crm.db")
+    with db.read() as conn:  # apply_migrations runs its own transactions
+        apply_migrations(conn, old)
+    with db.transaction() as conn:
+        conn.executemany("INSERT INTO investors (id, name, version, created_at, updated_at) VALUES (?,?,1,?,?)",
+                         [(f"inv-{name}", name, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z")
+                          for name in ("Zeta", "Alpha", "Mu")])
+    with db.read() as conn:
+        assert apply_migrations(conn) == ["0005_row_order"]
+    grid = Grid(db)
+    grid.seed_defaults(system("setup"))
+    assert [rid for rid, _ in grid.live_rows()] == ["inv-Zeta", "inv-Alpha", "inv-Mu"]
+    grid.create_row(system("test"), {"Name": "Between"}, after="inv-Zeta")
+    names = [values[next(c["id"] for c in grid.columns() if c.get("primary"))] for _, values in grid.live_rows()]
+    assert names == ["Zeta", "Between", "Alpha", "Mu"]
+    db.close()

@@ -2,6 +2,7 @@
 (`GridCache`), and what readers read (`GridView`, published at each commit)."""
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 from dataclasses import dataclass, field
@@ -72,11 +73,12 @@ class Row:
     archived_at: str | None = None
     fragments: dict = field(default_factory=dict)  # shape -> serialised JSON (published rows only)
     updated_at: str | None = None
+    position: float = 0.0                           # the grid's row order (investors.position)
 
     def clone(self) -> "Row":
         """A copy for readers: writers may change their own Row in place, never a published one."""
         return Row(self.id, self.version, dict(self.values), self.created_at, self.archived_at,
-                   updated_at=self.updated_at)
+                   updated_at=self.updated_at, position=self.position)
 
     def as_dict(self) -> dict:
         out = {"id": self.id, "version": self.version, "values": self.values}
@@ -105,10 +107,11 @@ class GridCache:
         self.seq = -1                    # -1: not built
         self.columns: list[Column] = []  # live columns in display order
         self.rows: dict[str, Row] = {}
-        self.order: list[str] = []       # row ids in creation order
+        self.order: list[str] = []       # row ids in grid order (by position)
         self.layout = 0                  # bumped whenever the columns change (compiled-rule caches key on it)
         self.touched: set[str] = set()   # rows the running write replaced
         self.full = False                # the running write changed rows in place: publish everything
+        self.reordered = False           # the running write put a row somewhere other than the end
 
     def invalidate(self) -> None:
         with self.lock:
@@ -122,6 +125,11 @@ class GridCache:
 
     def put_row(self, row: Row) -> None:
         if row.id not in self.rows:
-            self.order.append(row.id)
+            order, rows = self.order, self.rows
+            if not order or rows[order[-1]].position < row.position:
+                order.append(row.id)
+            else:  # inserted between two rows: its place by position (a binary search)
+                order.insert(bisect.bisect_right(order, row.position, key=lambda rid: rows[rid].position), row.id)
+                self.reordered = True
         self.rows[row.id] = row
         self.touched.add(row.id)

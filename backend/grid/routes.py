@@ -48,8 +48,10 @@ def restore_column(req: Request) -> Reply:
 
 
 def create_row(req: Request) -> Reply:
-    """Add an investor; `values` keys are column ids or names."""
-    return created(req.app.grid.create_row(req.principal, req.data.get("values") or {}))
+    """Add an investor; `values` keys are column ids or names. `before` / `after` (a row id) put it
+    just above or below that row in the grid's order (Insert above / below); otherwise it goes last."""
+    return created(req.app.grid.create_row(req.principal, req.data.get("values") or {},
+                                           before=req.data.get("before"), after=req.data.get("after")))
 
 
 def create_rows(req: Request) -> Reply:
@@ -373,7 +375,9 @@ ROUTES: list[Route] = [
     Route("DELETE", "/api/fundraising/columns/{id}", archive_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/columns/{id}/restore", restore_column, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows", create_row, USER, scope="grid:write", tag="grid",
-          body={"values": VALUES}),
+          body={"values": VALUES,
+                "before": Field(min_length=1, max_length=64, nullable=True, description="insert just above this row"),
+                "after": Field(min_length=1, max_length=64, nullable=True, description="insert just below this row")}),
     Route("POST", "/api/fundraising/sample", load_sample, USER, tag="grid"),
     Route("POST", "/api/fundraising/import/preview", import_preview, USER, scope="grid:write", tag="import",
           file="csv", query=IMPORT_QUERY),

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import audit
-from . import column_types as ct, formula_columns
+from . import column_types as ct, formula_columns, row_order
 from .cache import Column, GridCache, GridView, Row, shed
 from ..db import Database, new_id, new_ids, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
@@ -26,7 +26,7 @@ from ..principal import Principal
 
 COLUMN_FIELDS = "id, name, type, field, options, position, frozen, width, archived_at"
 INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, updated_at, updated_by,"
-                   " archived_at")
+                   " archived_at, position")
 # An investors row read by name (inv.version), built from the same field list the SELECTs use.
 Investor = namedtuple("Investor", [f.strip() for f in INVESTOR_FIELDS.split(",")])
 BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
@@ -115,9 +115,9 @@ class Grid:
         by_id = {c.id: c for c in columns}
         rows: dict[str, Row] = {}
         order = []
-        for inv in map(Investor._make, conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY rowid")):
+        for inv in map(Investor._make, conn.execute(f"SELECT {INVESTOR_FIELDS} FROM investors ORDER BY position, rowid")):
             rows[inv.id] = Row(inv.id, inv.version, self._base_values(columns, inv), inv.created_at, inv.archived_at,
-                               updated_at=inv.updated_at)
+                               updated_at=inv.updated_at, position=inv.position)
             order.append(inv.id)
         loads = json.loads
         for investor_id, column_id, value in conn.execute(
@@ -151,7 +151,7 @@ class Grid:
             raise NotFound(f"investor {investor_id} does not exist")
         inv = Investor._make(found)
         row = Row(inv.id, inv.version, self._base_values(columns, inv), inv.created_at, inv.archived_at,
-                  updated_at=inv.updated_at)
+                  updated_at=inv.updated_at, position=inv.position)
         live = {c.id for c in columns}
         for column_id, value in conn.execute(
                 "SELECT column_id, value FROM cell_values WHERE investor_id = ? AND value IS NOT NULL", (investor_id,)):
@@ -209,7 +209,10 @@ class Grid:
         fresh = {rid: cache.rows[rid].clone() for rid in cache.touched}
         with view.lock:
             view.rows.update(fresh)
-            view.order.extend(cache.order[len(view.order):])  # rows are only ever appended
+            if cache.reordered:  # a row went in between two others: the order is copied (~0.2 ms at 50,000)
+                view.order[:] = cache.order
+            else:
+                view.order.extend(cache.order[len(view.order):])
             view.seq = cache.seq
             view.responses.clear()
 
@@ -234,7 +237,7 @@ class Grid:
         return {c.id: c.lookup() for c in self.view().columns}
 
     def live_rows(self) -> list[tuple[str, dict]]:
-        """(row id, values) of every live row in creation order (for views and automations)."""
+        """(row id, values) of every live row in grid order (for views and automations)."""
         view = self.view()
         with view.lock:
             rows = [view.rows[rid] for rid in view.order]
@@ -578,7 +581,7 @@ class Grid:
             try:
                 with self.db.transaction() as conn:
                     self._refresh(conn)
-                    cache.touched, cache.full = set(), False
+                    cache.touched, cache.full, cache.reordered = set(), False, False
                     columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in cache.columns]
                     result = work(conn, columns)
                     cache.seq = conn.execute("SELECT coalesce(max(seq), 0) FROM grid_changes").fetchone()[0]
@@ -607,14 +610,29 @@ class Grid:
 
     # --- rows ----------------------------------------------------------------------------------
 
-    def _insert_investor(self, conn, actor: Principal, initial_list: str, reason: str) -> str:
+    def _insert_investor(self, conn, actor: Principal, initial_list: str, reason: str,
+                         place: tuple[str, str] | None = None) -> str:
         row_id, now = new_id(), utc_now()
-        conn.execute("INSERT INTO investors (id, name, list, version, created_at, created_by, updated_at, updated_by)"
-                     " VALUES (?, '', ?, 1, ?, ?, ?, ?)", (row_id, initial_list, now, actor.name, now, actor.name))
+        position, neighbours = self._new_position(conn, place)
+        conn.execute("INSERT INTO investors (id, name, list, version, created_at, created_by, updated_at, updated_by,"
+                     " position) VALUES (?, '', ?, 1, ?, ?, ?, ?, ?)",
+                     (row_id, initial_list, now, actor.name, now, actor.name, position))
         conn.execute("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
                      " VALUES (?,?,?,?,?)", (row_id, initial_list, now, actor.name, reason))
-        self._log(conn, actor, "row_created", row_id, None, 1, None, None)
+        self._log(conn, actor, "row_created", row_id, None, 1, None, neighbours)
         return row_id
+
+    def _new_position(self, conn, place: tuple[str, str] | None) -> tuple[float, dict | None]:
+        position, neighbours = row_order.new_position(conn, place)
+        if position is None:  # space every row out again, in the table and the working copy alike
+            spaced = row_order.spaced_out(conn)
+            conn.executemany("UPDATE investors SET position = ? WHERE id = ?", spaced)
+            rows = self.cache.rows
+            for spaced_position, rid in spaced:
+                if rid in rows:
+                    rows[rid].position = spaced_position
+            position, neighbours = row_order.new_position(conn, place)
+        return position, neighbours
 
     def _archive(self, conn, actor: Principal, row: Row, archived: bool, details: dict) -> None:
         now, version = utc_now(), row.version + 1
@@ -625,12 +643,13 @@ class Grid:
         audit.record(conn, actor, "investor.archived" if archived else "investor.restored", "investor", row.id, details)
 
     def _create_row(self, conn, actor: Principal, columns: list[Column], raw_values: Any,
-                    audit_action: str = "investor.created", reason: str = "created") -> Row:
+                    audit_action: str = "investor.created", reason: str = "created",
+                    place: tuple[str, str] | None = None) -> Row:
         """A new investor inside an open write: insert, audit, compute formulas, set its cells."""
         targets = self._resolve(columns, raw_values or {})
         changes = [(col, self._normalize(conn, actor, col, raw)) for col, raw in targets]
         initial_list = next((v for c, v in changes if c.field == "list"), "main")
-        row_id = self._insert_investor(conn, actor, initial_list, reason)
+        row_id = self._insert_investor(conn, actor, initial_list, reason, place)
         changes = [(c, v) for c, v in changes if c.field != "list"]
         audit.record(conn, actor, audit_action, "investor", row_id,
                      {col.name: {"old": None, "new": value} for col, value in changes if value not in (None, [], False)})
@@ -640,8 +659,14 @@ class Grid:
         self._commit_row(row, columns)
         return row
 
-    def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created") -> dict:
-        return self._write(lambda conn, columns: self._create_row(conn, actor, columns, raw_values, audit_action).as_dict())
+    def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created",
+                   before: str | None = None, after: str | None = None) -> dict:
+        """A new investor at the end of the grid, or just above (`before`) or below (`after`) one."""
+        if before and after:
+            raise BadRequest("give 'before' or 'after', not both", field="before")
+        place = ("before", before) if before else ("after", after) if after else None
+        return self._write(lambda conn, columns: self._create_row(
+            conn, actor, columns, raw_values, audit_action, place=place).as_dict())
 
     def create_rows(self, actor: Principal, rows_values: list, reason: str = "created") -> list[dict]:
         """Many new investors in one transaction: all or none (a bad value names its row)."""
@@ -914,6 +939,7 @@ class Grid:
     def _bulk_create(self, conn, actor: Principal, by_id: dict, refs: dict, creates: list[dict]) -> list[str]:
         """Insert many new investors with executemany: the cost of a 50,000-row first import."""
         now, ids = utc_now(), new_ids(len(creates))
+        first = conn.execute("SELECT coalesce(max(position), 0) + 1 FROM investors").fetchone()[0]
         investors, memberships, cells, commitments, people, logs, audits = [], [], [], [], [], [], []
         for row_id, item in zip(ids, creates):
             fields = {"name": "", "list": "main", "notes": None, "lead_source": None}
@@ -930,12 +956,12 @@ class Grid:
                 elif col.type not in ct.COMPUTED and value is not None:
                     cells.append((row_id, col.id, _dumps(value), now, actor.name))
             investors.append((row_id, fields["name"] or "", fields["list"], fields["notes"], fields["lead_source"],
-                              now, actor.name, now, actor.name))
+                              now, actor.name, now, actor.name, first + len(investors)))
             memberships.append((row_id, fields["list"], now, actor.name, "import"))
             logs.append((now, actor.kind, actor.id, actor.name, row_id, _dumps({"via": "import", "line": item.get("line")})))
             audits.append((row_id, {"via": "import", "line": item.get("line"), "name": fields["name"]}))
         conn.executemany("INSERT INTO investors (id, name, list, notes, lead_source, version, created_at, created_by,"
-                         " updated_at, updated_by) VALUES (?,?,?,?,?,1,?,?,?,?)", investors)
+                         " updated_at, updated_by, position) VALUES (?,?,?,?,?,1,?,?,?,?,?)", investors)
         conn.executemany("INSERT INTO list_memberships (investor_id, list, started_at, changed_by, reason)"
                          " VALUES (?,?,?,?,?)", memberships)
         conn.executemany("INSERT INTO cell_values (investor_id, column_id, value, updated_at, updated_by)"

@@ -7,7 +7,8 @@
  * same rules as typing); a multi-line note typed with Shift+Enter, its hidden lines counted, and a
  * taller row height per view; the people editor (focus, a bad email kept and shown, the platform's
  * key names); a right-click archive with Undo; Delete on a whole row asking to archive; Ctrl+End
- * and Ctrl+Home. Zero console errors.
+ * and Ctrl+Home; Insert above / below from the row menu (and another person's insert arriving in
+ * place). Zero console errors.
  *
  *   node tests/frontend/browser_entry.js http://127.0.0.1:PORT OUT_DIR
  */
@@ -237,6 +238,44 @@ run(async () => {
     await waitCell(page, 1, 0, 'Northgate Endowment');
     step('an archived investor, shown, sits where it was; restored from its menu');
 
+    /* ---------------- rows: insert above / below ---------------- */
+    const gridNames = async () => {
+      const g = await api.get('/api/fundraising/grid');
+      return g.rows.map(r => r.values[nameId]);
+    };
+    await page.locator(cellSel(2, 0)).click({ button: 'right' });
+    const cobaltMenu = page.getByRole('menu', { name: /Actions for Cobalt Pension Trust/ });
+    await cobaltMenu.waitFor();
+    await shot(page, '06c-insert-menu');
+    await cobaltMenu.getByRole('menuitem', { name: 'Insert above' }).click();
+    await page.locator('.ce-input').waitFor();  // the new row's name, ready to type
+    await page.locator(cellSel(2, 0) + '.is-active').waitFor();
+    await page.keyboard.type('Meridian Family Office');
+    await page.keyboard.press('Enter');
+    await waitCell(page, 2, 0, 'Meridian Family Office');
+    await waitCell(page, 3, 0, 'Cobalt Pension Trust');
+    let names = await gridNames();
+    for (let i = 0; i < 30 && names[2] !== 'Meridian Family Office'; i++) { await page.waitForTimeout(100); names = await gridNames(); }
+    expect(names[1] === 'Northgate Endowment' && names[2] === 'Meridian Family Office' && names[3] === 'Cobalt Pension Trust',
+      'Insert above: the server has ' + names.join(', '));
+    await page.locator(cellSel(1, 0)).click({ button: 'right' });
+    await page.getByRole('menu', { name: /Actions for Northgate Endowment/ }).getByRole('menuitem', { name: 'Insert below' }).click();
+    await page.locator('.ce-input').waitFor();
+    await page.locator(cellSel(2, 0) + '.is-active').waitFor();
+    await page.keyboard.type('Juniper Capital');
+    await page.keyboard.press('Enter');
+    await waitCell(page, 2, 0, 'Juniper Capital');
+    await waitCell(page, 3, 0, 'Meridian Family Office');
+    // Someone else inserting shows up where they put it, not at the end.
+    await api.post('/api/fundraising/rows', { values: { [nameId]: 'Harbor Foundation' }, before: second.id });
+    await waitCell(page, 1, 0, 'Harbor Foundation', 8000);
+    await waitCell(page, 2, 0, 'Northgate Endowment');
+    await shot(page, '06d-inserted');
+    names = await gridNames();
+    expect(names.slice(1, 6).join('|') === 'Harbor Foundation|Northgate Endowment|Juniper Capital|Meridian Family Office|Cobalt Pension Trust',
+      'the grid order on the server is ' + names.join(', '));
+    step('right-click -> Insert above / Insert below put the new investor there, name ready to type; another person\'s insert lands where they put it');
+
     /* ---------------- my own second tab is not a collaborator ---------------- */
     const tab2 = await ctx.newPage();
     watch(tab2, 'ann (second tab)');
@@ -274,20 +313,21 @@ run(async () => {
     await shot(pp, '07-phone-grid');
     const nameW = await pp.locator(cellSel(0, 0)).evaluate(el => el.getBoundingClientRect().width);
     expect(nameW <= 180, 'the frozen Name column takes ' + nameW + ' px of the 390 px phone');
-    // Add an investor with the toolbar's button, type its name.
+    // Add an investor with the toolbar's button, type its name (it goes last).
+    const MARISOL = (await api.get('/api/fundraising/grid')).rows.length;
     await pp.getByRole('button', { name: 'Investor', exact: true }).click();
     await pp.locator('[data-editor] input').waitFor();
     await pp.keyboard.type('Marisol Capital');
     await pp.keyboard.press('Enter');
-    await waitCell(pp, 3, 0, 'Marisol Capital');
+    await waitCell(pp, MARISOL, 0, 'Marisol Capital');
     const marisol = (await api.get('/api/fundraising/grid')).rows.find(r => r.values[nameId] === 'Marisol Capital');
     expect(marisol, 'the investor added on the phone is not on the server');
     // Edit a fund amount: tap the cell, tap again to edit, type.
-    await pp.locator(cellSel(3, 0)).tap();
+    await pp.locator(cellSel(MARISOL, 0)).tap();
     for (let i = 0; i < cFund; i++) await pp.keyboard.press('ArrowRight');
-    await pp.locator(cellSel(3, cFund) + '.is-active').waitFor();
-    await pp.locator(cellSel(3, cFund)).tap();
-    await pp.locator(cellSel(3, cFund)).tap();
+    await pp.locator(cellSel(MARISOL, cFund) + '.is-active').waitFor();
+    await pp.locator(cellSel(MARISOL, cFund)).tap();
+    await pp.locator(cellSel(MARISOL, cFund)).tap();
     await pp.locator('[data-editor] input').waitFor();
     await pp.keyboard.type('2.5m');
     await pp.keyboard.press('Enter');

@@ -67,6 +67,11 @@ class GridStore {
     this.order = order;
     this.listCache = null;
   }
+  insertInOrder(id, place) {
+    const at = !place ? -1 : place.after && this.rows.has(place.after) ? this.order.indexOf(place.after) + 1
+      : place.before && this.rows.has(place.before) ? this.order.indexOf(place.before) : -1;
+    if (at > 0 || (at === 0 && place.before)) this.order.splice(at, 0, id); else this.order.push(id);
+  }
   get(id) { return this.rows.get(id); }
   isPending(rowId, colId) { const m = this.pending.get(rowId); return !!(m && m.get(colId)); }
   markPending(rowId, colIds, delta) {
@@ -76,8 +81,9 @@ class GridStore {
     if (!m.size) this.pending.delete(rowId);
   }
   // A row from the server (full shape). Older versions are ignored; cells with writes of ours
-  // still in flight keep their optimistic value until our own answer arrives.
-  putRow(r, force) {
+  // still in flight keep their optimistic value until our own answer arrives. A new row goes last,
+  // or beside the row `place` names ({after} or {before}: Insert above / below, the change feed).
+  putRow(r, force, place) {
     if (!r || !r.id) return false;
     const cur = this.rows.get(r.id);
     if (cur && !force && typeof r.version === 'number' && r.version < cur.version) return false;
@@ -85,7 +91,7 @@ class GridStore {
     const pend = this.pending.get(r.id);
     if (cur && pend) pend.forEach((_, colId) => { values[colId] = cur.values[colId]; });
     const row = { id: r.id, version: typeof r.version === 'number' ? r.version : (cur ? cur.version : 0), values, archived_at: r.archived_at || null };
-    if (!cur) this.order.push(r.id);
+    if (!cur) this.insertInOrder(r.id, place);
     this.rows.set(r.id, row);
     this.listCache = null;
     this.emit();
@@ -272,7 +278,10 @@ function useGridLive(store, { me, onFlash, onViewsChanged, onReload }) {
       }
       const changes = d.changes || [];
       if (changes.some(c => c.kind === 'formulas' || c.kind === 'bulk_load')) reload = true;
-      (d.rows || []).forEach(r => store.putRow(r));
+      // A new row goes where its creator put it: the feed names the rows it went between.
+      const places = {};
+      changes.forEach(c => { if (c.kind === 'row_created' && c.value && (c.value.after || c.value.before)) places[c.row_id] = c.value; });
+      (d.rows || []).forEach(r => store.putRow(r, false, places[r.id]));
       if (typeof d.version === 'number' && d.version > store.version) store.version = d.version;
       const myId = cb.current.me.id;
       const flashes = changes.filter(c => c.kind === 'cell' && c.row_id && c.column_id && !(c.by && c.by.type === 'user' && c.by.id === myId));

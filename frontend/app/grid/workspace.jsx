@@ -311,10 +311,12 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   }, [focusGrid, moveSel]);
   const cancelEdit = useCallback(() => { setEditing(null); focusGrid(); }, [focusGrid]);
 
-  const addRow = useCallback(async (seed) => {
+  // A new investor, last or (place: {before|after: row id}) just above or below a row; the
+  // cursor lands on its name, ready to type.
+  const addRow = useCallback(async (seed, place) => {
     try {
-      const r = await api('/api/fundraising/rows', { method: 'POST', body: { values: {} } });
-      store.putRow(r.data, true);
+      const r = await api('/api/fundraising/rows', { method: 'POST', body: { values: {}, ...(place || {}) } });
+      store.putRow(r.data, true, place);
       setPinned(p => { const next = new Set(p); next.add(r.data.id); return next; });
       setTimeout(() => {
         const s = S.current;
@@ -680,8 +682,8 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
       if (isEditable(c, meta) && c.type !== 'contacts' && !isEmptyValue(v)) values[c.id] = c.primary ? v + ' (copy)' : v;
     });
     try {
-      const r = await api('/api/fundraising/rows', { method: 'POST', body: { values } });
-      store.putRow(r.data, true);
+      const r = await api('/api/fundraising/rows', { method: 'POST', body: { values, after: row.id } });
+      store.putRow(r.data, true, { after: row.id });
       setPinned(p => new Set(p).add(r.data.id));
       toast('Duplicated ' + rowName(row), 'success');
     } catch (err) { toast('Couldn’t duplicate: ' + err.message, 'error'); }
@@ -899,9 +901,15 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
         const picked = selInfo.c0 === 0 && selInfo.c1 === visibleCols.length - 1 && selInfo.r1 > selInfo.r0 && rowMenu.r >= selInfo.r0 && rowMenu.r <= selInfo.r1
           ? viewRows.slice(selInfo.r0, selInfo.r1 + 1).filter(r => !r.archived_at) : null;
         const at = { left: rowMenu.x, right: rowMenu.x, top: rowMenu.y, bottom: rowMenu.y, width: 0, height: 0 };
+        // A sorted view decides where every row sits, so a row cannot go between two others there.
+        const sorted = (cfg.sort || []).length > 0;
         return (
           <Popover anchor={at} onClose={() => setRowMenu(null)} menu offset={2} label={'Actions for ' + rowName(row)}>
             <div className="menu-title">{rowName(row)}</div>
+            <MenuItem icon="arrow-up" disabled={sorted} onClick={() => { close(); addRow(undefined, { before: row.id }); }}>Insert above</MenuItem>
+            <MenuItem icon="arrow-down" disabled={sorted} onClick={() => { close(); addRow(undefined, { after: row.id }); }}>Insert below</MenuItem>
+            {sorted && <div className="menu-note">Sorted view: new investors go where the sort puts them.</div>}
+            <div className="menu-sep" />
             <MenuItem icon="maximize" onClick={() => { close(); openPanel(rowMenu.r); }}>Expand investor</MenuItem>
             <MenuItem icon="copy" onClick={() => { close(); duplicateRow(row); }}>Duplicate</MenuItem>
             <MenuItem icon="link" onClick={() => { close(); copyRowLink(row); }}>Copy link</MenuItem>
