@@ -45,6 +45,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_LOGIN_LOCKOUT_MAX_SECONDS", "900", "Upper bound of the exponential login back-off."),
     Setting("CRM_MAX_BODY_BYTES", str(10 * 1024 * 1024), "Largest accepted request body in bytes (413 above)."),
     Setting("CRM_MAX_IMPORT_BYTES", str(100 * 1024 * 1024), "Largest file accepted by the upload endpoints (CSV import, backup upload), in bytes (413 above)."),
+    Setting("CRM_MAX_MAIL_IMPORT_BYTES", str(20 * 1024 ** 3), "Largest mbox accepted by the mail import (streamed, never held in memory), in bytes (413 above)."),
     Setting("CRM_READ_TIMEOUT_SECONDS", "10", "Longest a request's database reads may run before they are stopped (503 `read_timeout`)."),
     Setting("CRM_TOKEN_TTL_HOURS", "12", "Lifetime of a login token."),
     Setting("CRM_INVITE_TTL_HOURS", "72", "Lifetime of an invite link."),
@@ -58,6 +59,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_USERNAME", "", "SMTP login; empty for no AUTH."),
     Setting("SMTP_PASSWORD", "", "SMTP password."),
     Setting("SMTP_FROM", "", "From address of outbound mail."),
+    Setting("CRM_TEAM_DOMAINS", "", "Comma-separated mail domains of the team: never matched to an investor; mail from them is outbound."),
+    Setting("CRM_EMAIL_SYNC_INTERVAL_SECONDS", "900", "How often enrolled Gmail mailboxes are synced (0 turns the scheduler off; Sync now still works)."),
+    Setting("CRM_EMAIL_MAX_ATTACHMENT_BYTES", str(25 * 1024 * 1024), "Largest email attachment kept on disk; bigger ones are listed, not stored."),
+    Setting("CRM_EMAIL_ENCRYPTION_KEY", "", "Base64 32-byte key sealing OAuth refresh tokens at rest. Generated into <data dir>/secrets/email.key when unset; separate from CRM_SECRET_KEY."),
+    Setting("CRM_GMAIL_OAUTH_CLIENT_ID", "", "OAuth client id for per-user Gmail consent (empty: delegation only)."),
+    Setting("CRM_GMAIL_OAUTH_CLIENT_SECRET", "", "OAuth client secret for per-user Gmail consent."),
+    Setting("CRM_GMAIL_API_URL", "", "Replaces Google's Gmail API base URL, batch requests included (tests and proxies)."),
+    Setting("CRM_GOOGLE_TOKEN_URL", "", "Replaces Google's OAuth token endpoint (tests only)."),
+    Setting("CRM_GOOGLE_AUTH_URL", "", "Replaces Google's OAuth consent page URL (tests only)."),
 )
 DEFAULTS = {s.env: s.default for s in SETTINGS}
 
@@ -74,6 +84,23 @@ class SmtpSettings:
     @property
     def enabled(self) -> bool:
         return bool(self.host and self.sender)
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    team_domains: tuple[str, ...]
+    sync_interval_seconds: int
+    max_attachment_bytes: int
+    encryption_key: str
+    oauth_client_id: str
+    oauth_client_secret: str
+    gmail_api_url: str
+    token_url: str
+    auth_url: str
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.oauth_client_id and self.oauth_client_secret)
 
 
 @dataclass(frozen=True)
@@ -94,6 +121,7 @@ class Settings:
     login_lockout_max_seconds: int
     max_body_bytes: int
     max_import_bytes: int
+    max_mail_import_bytes: int
     read_timeout_seconds: float
     token_ttl_hours: float
     invite_ttl_hours: float
@@ -102,6 +130,7 @@ class Settings:
     access_log: bool
     automation_interval_seconds: int
     smtp: SmtpSettings = field(repr=False)
+    email: EmailSettings = field(repr=False)
 
     @property
     def production(self) -> bool:
@@ -211,6 +240,7 @@ def load_settings(env: dict | None = None) -> Settings:
         login_lockout_max_seconds=_int(env, "CRM_LOGIN_LOCKOUT_MAX_SECONDS", 1),
         max_body_bytes=_int(env, "CRM_MAX_BODY_BYTES", 1024),
         max_import_bytes=_int(env, "CRM_MAX_IMPORT_BYTES", 1024),
+        max_mail_import_bytes=_int(env, "CRM_MAX_MAIL_IMPORT_BYTES", 1024),
         read_timeout_seconds=_float(env, "CRM_READ_TIMEOUT_SECONDS"),
         token_ttl_hours=_float(env, "CRM_TOKEN_TTL_HOURS"),
         invite_ttl_hours=_float(env, "CRM_INVITE_TTL_HOURS"),
@@ -226,4 +256,22 @@ def load_settings(env: dict | None = None) -> Settings:
             password=env.get("SMTP_PASSWORD", ""),
             sender=env.get("SMTP_FROM", "").strip(),
         ),
+        email=EmailSettings(
+            team_domains=tuple(d.lower().lstrip("@") for d in _csv(env, "CRM_TEAM_DOMAINS")),
+            sync_interval_seconds=_int(env, "CRM_EMAIL_SYNC_INTERVAL_SECONDS"),
+            max_attachment_bytes=_int(env, "CRM_EMAIL_MAX_ATTACHMENT_BYTES", 0),
+            encryption_key=env.get("CRM_EMAIL_ENCRYPTION_KEY", "").strip(),
+            oauth_client_id=env.get("CRM_GMAIL_OAUTH_CLIENT_ID", "").strip(),
+            oauth_client_secret=env.get("CRM_GMAIL_OAUTH_CLIENT_SECRET", "").strip(),
+            gmail_api_url=_url(env, "CRM_GMAIL_API_URL"),
+            token_url=_url(env, "CRM_GOOGLE_TOKEN_URL"),
+            auth_url=_url(env, "CRM_GOOGLE_AUTH_URL"),
+        ),
     )
+
+
+def _url(env: dict, name: str) -> str:
+    value = env.get(name, "").strip().rstrip("/")
+    if value and not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https://, got {value!r}")
+    return value

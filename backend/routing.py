@@ -33,6 +33,7 @@ class Request:
     principal: Principal = field(default_factory=anonymous)
     data: Any = None  # the validated JSON body, when the route declares one
     args: dict = field(default_factory=dict)  # the route's declared query parameters, typed
+    stream: Any = None  # streamed file routes: the body as a binary file, read as it arrives
 
     def base_url(self) -> str:
         settings = self.app.settings
@@ -88,7 +89,7 @@ class Route:
     body: dict | None = None        # JSON body spec: validated into req.data
     rate: str | None = None         # rate-limit bucket override ("auth")
     tag: str = "misc"
-    file: str | None = None         # "csv" | "database": the body is a file (handler reads req.body)
+    file: str | None = None         # "csv" | "database" | "json": the body is a file (req.body); "mail": streamed (req.stream)
     query: dict | None = None       # declared query parameters (Field specs): typed into req.args
 
     @property
@@ -148,7 +149,10 @@ def authorize(route: Route, principal: Principal) -> None:
 
 
 FILE_BODIES = {"csv": ("text/csv", {"type": "string"}),
-               "database": ("application/octet-stream", {"type": "string", "format": "binary"})}
+               "database": ("application/octet-stream", {"type": "string", "format": "binary"}),
+               "mail": ("application/octet-stream", {"type": "string", "format": "binary", "description": (
+                   "an mbox (sent as application/mbox) or one message (message/rfc822)")}),
+               "json": ("application/json", {"type": "object"})}
 ERROR = {"$ref": "#/components/responses/Error"}
 
 

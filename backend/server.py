@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import json
 import gzip
+import io
 import mimetypes
 import re
 import secrets
@@ -31,6 +32,7 @@ from .db import Database
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .grid import automations, collab, routes as grid_routes, store as grid, views
+from .email_integration import routes as email_routes, service as email_service, sync as email_sync
 from .interactions import log as interactions, routes as interaction_routes
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
@@ -75,6 +77,7 @@ class App:
         self.grid = grid.Grid(self.db, on_change=self.signal.notify, automations=self.automations)
         self.views = views.Views(self.db, self.grid)
         self.backups = backups.Backups(self.db, settings.data_dir)
+        self.email = email_service.EmailCapture(self.db, self.grid, settings)
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -106,6 +109,11 @@ class App:
             self.scheduler = automations.Scheduler(self.automations, self.grid,
                                                    self.settings.automation_interval_seconds)
             self.scheduler.start()
+            self.email.engine.interrupt_stale_runs()
+            if self.settings.email.sync_interval_seconds:
+                self.email_scheduler = email_sync.SyncScheduler(self.email.engine,
+                                                                self.settings.email.sync_interval_seconds)
+                self.email_scheduler.start()
             # Serialise the grid once now, so the first browser to open it does not pay for it.
             threading.Thread(target=self.grid.grid_response, args=("compact", False, True),
                              name="grid-warmup", daemon=True).start()
@@ -165,7 +173,7 @@ SYSTEM_ROUTES: list[Route] = [
     Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
 ]
 ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
-                       *interaction_routes.ROUTES]
+                       *interaction_routes.ROUTES, *email_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 
@@ -238,6 +246,33 @@ class StaticFiles:
 
 
 # --- the request handler -----------------------------------------------------------------------
+
+STREAMED_FILES = ("mail",)
+
+
+class BodyStream(io.RawIOBase):
+    """A request body read as it arrives, never past its declared length; a body that ends early
+    is a 400 (what was stored from it before stays: such uploads are idempotent)."""
+
+    def __init__(self, handler: "Handler"):
+        self.handler, self.length = handler, handler._pending
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        wanted = min(len(buffer), self.handler._pending)
+        if wanted <= 0:
+            return 0
+        data = self.handler.rfile.read1(wanted)
+        if not data:
+            self.handler.close_connection = True
+            raise BadRequest(f"the request body ended after {self.length - self.handler._pending} of"
+                             f" {self.length} bytes")
+        self.handler._pending -= len(data)
+        buffer[:len(data)] = data
+        return len(data)
+
 
 class Handler(BaseHTTPRequestHandler):
     """One request at a time per connection, in this order: route, verb, rate limit, credentials,
@@ -340,6 +375,17 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequest(f"the request body ended after {len(body)} of {length} bytes")
         return body
 
+    def _body_stream(self, limit: int, kind: str) -> io.BufferedReader:
+        if self._pending > limit:
+            raise PayloadTooLarge(f"request body of {self._pending} bytes exceeds the limit of {limit} bytes",
+                                  limit=limit)
+        if not self._pending:
+            raise BadRequest(f"the {kind} file is empty")
+        if self._expects_continue:
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self._expects_continue = False
+        return io.BufferedReader(BodyStream(self), 1 << 16)
+
     def _discard_unread(self) -> None:
         """After a reply that refused a body: read a small one away (the connection lives on); for a
         large one stop sending, read away what a known caller already sent, and close."""
@@ -409,6 +455,9 @@ class Handler(BaseHTTPRequestHandler):
             self._check_json_type()
         elif route.file:
             self._check_file_type(route.file)
+        if route.file in STREAMED_FILES:  # read as the handler goes (mailboxes of many gigabytes)
+            req.stream = self._body_stream(settings.max_mail_import_bytes, route.file)
+            return route.handler(req)
         req.body = body = self._read_body(settings.max_import_bytes if route.file else settings.max_body_bytes)
         if route.body is not None:
             optional = not any(f.required for f in route.body.values())
@@ -425,7 +474,10 @@ class Handler(BaseHTTPRequestHandler):
     # Browsers label files inconsistently (Windows calls a .csv application/vnd.ms-excel).
     FILE_TYPES = {"csv": ("text/csv", "text/plain", "application/csv", "application/octet-stream",
                           "application/vnd.ms-excel", "text/comma-separated-values"),
-                  "database": ("application/octet-stream", "application/x-sqlite3", "application/vnd.sqlite3")}
+                  "database": ("application/octet-stream", "application/x-sqlite3", "application/vnd.sqlite3"),
+                  "mail": ("application/mbox", "application/x-mbox", "message/rfc822", "application/octet-stream",
+                           "text/plain"),
+                  "json": ("application/json", "application/octet-stream", "text/plain")}
 
     def _content_type(self) -> str:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()

@@ -109,7 +109,7 @@ def test_row_positions_keep_the_order_a_grid_had_before_them(tmp_path):
                          [(f"inv-{name}", name, "2026-01-01T00:00:00.000Z", "2026-01-01T00:00:00.000Z")
                           for name in ("Zeta", "Alpha", "Mu")])
     with db.read() as conn:
-        assert apply_migrations(conn) == ["0005_row_order"]
+        assert apply_migrations(conn)[0] == "0005_row_order"
     grid = Grid(db)
     grid.seed_defaults(system("setup"))
     assert [rid for rid, _ in grid.live_rows()] == ["inv-Zeta", "inv-Alpha", "inv-Mu"]

@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("GET", "/api/health"), ("GET", "/api/ready"), ("GET", "/api/openapi.json"),
     ("GET", "/api/bootstrap/status"), ("POST", "/api/auth/register"), ("POST", "/api/auth/login"),
     ("GET", "/api/auth/invite"), ("POST", "/api/auth/accept-invite"),
+    ("GET", "/api/email/oauth/callback"),  # Google sends the browser back here; a signed state names the user
     ("GET", "/"), ("GET", "/index.html"), ("GET", "/vendor/{path*}"), ("GET", "/assets/{path*}"),
 }
 

@@ -18,6 +18,7 @@ SCOPES = {
     "intake:write": "Create investors and append notes to the interaction log (Matrix intake).",
     "grid:read": "Read the fundraising grid, views and history.",
     "grid:write": "Edit grid rows and cells.",
+    "email:read": "Read captured mail, threads, proposals and the people seen in mail.",
 }
 TOKEN_PREFIX = "vcrm_"
 TOKEN_FIELDS = "id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at"

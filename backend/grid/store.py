@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import audit
-from . import column_types as ct, formula_columns, row_order
+from . import column_types as ct, formula_columns, placement
 from .cache import Column, GridCache, GridView, Row, shed
 from ..db import Database, new_id, new_ids, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
@@ -623,15 +623,15 @@ class Grid:
         return row_id
 
     def _new_position(self, conn, place: tuple[str, str] | None) -> tuple[float, dict | None]:
-        position, neighbours = row_order.new_position(conn, place)
+        position, neighbours = placement.new_position(conn, place)
         if position is None:  # space every row out again, in the table and the working copy alike
-            spaced = row_order.spaced_out(conn)
+            spaced = placement.spaced_out(conn)
             conn.executemany("UPDATE investors SET position = ? WHERE id = ?", spaced)
             rows = self.cache.rows
             for spaced_position, rid in spaced:
                 if rid in rows:
                     rows[rid].position = spaced_position
-            position, neighbours = row_order.new_position(conn, place)
+            position, neighbours = placement.new_position(conn, place)
         return position, neighbours
 
     def _archive(self, conn, actor: Principal, row: Row, archived: bool, details: dict) -> None:
@@ -717,6 +717,21 @@ class Grid:
     def update_row(self, actor: Principal, row_id: str, raw_values: Any, expected_version: int | None = None) -> dict:
         return self._write(lambda conn, columns: self._edit_row(
             conn, actor, columns, row_id, raw_values, expected_version).as_dict())
+
+    def update_people(self, actor: Principal, row_id: str, change: Callable[[list | None], list],
+                      then: Callable[[sqlite3.Connection], Any] | None = None) -> dict:
+        """Change an investor's people from what they are now (`change(current) -> new`), and run
+        `then(conn)` in the same transaction (another module's bookkeeping of the same decision)."""
+        def work(conn, columns):
+            people = next((c for c in columns if c.type == "contacts"), None)
+            if people is None:
+                raise Conflict("the grid has no contacts column")
+            current = self._row_from_db(conn, columns, row_id).values.get(people.id)
+            row = self._edit_row(conn, actor, columns, row_id, {people.id: change(current)}, None)
+            if then:
+                then(conn)
+            return row.as_dict()
+        return self._write(work)
 
     def update_rows(self, actor: Principal, edits: Any) -> list[dict]:
         """Several rows' edits (a paste, a fill-down, an undo) in one transaction: all land or
@@ -840,8 +855,8 @@ class Grid:
             clean = formula_columns.validate(clean["formula"], clean_name, columns)
         col_id, now = new_id(), utc_now()
         if position is None and column_type == "fund":
-            position = self._fund_index(columns)
-        pos = self._position_for(columns, position)
+            position = placement.fund_index(columns)
+        pos = placement.column_position(columns, position)
         stored = {k: v for k, v in clean.items() if column_type != "fund" or k not in ("vintage", "target", "currency")}
         conn.execute("INSERT INTO grid_columns (id, name, type, options, position, frozen, width, created_at,"
                      " created_by, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -977,29 +992,6 @@ class Grid:
         shed(investors, memberships, cells, commitments, people, logs, audits)
         return ids
 
-    @staticmethod
-    def _fund_index(columns: list[Column]) -> int:
-        """Where a new fund goes: right after the leading columns that say who an investor is and
-        where it stands (the frozen ones, Name, List and the single selects beside them, such as
-        Status) and after the funds already there, so amounts are on the first screen and funds
-        read in creation order. `columns` in display order."""
-        index = 0
-        while index < len(columns) and (columns[index].frozen or columns[index].field in ("name", "list")
-                                        or columns[index].type == "single_select"):
-            index += 1
-        while index < len(columns) and columns[index].type == "fund":
-            index += 1
-        return index
-
-    @staticmethod
-    def _position_for(columns: list[Column], index: int | None, moving: str | None = None) -> float:
-        others = [c for c in columns if c.id != moving]
-        if index is None or index >= len(others):
-            return (others[-1].position + 1) if others else 1.0
-        if index <= 0:
-            return others[0].position - 1
-        return (others[index - 1].position + others[index].position) / 2
-
     def _reload_columns(self, conn, rebuild: bool = False) -> None:
         """Refresh the cached columns after a column change. Values only need re-reading from the
         tables when a column comes back (restore) or a contacts column appears."""
@@ -1055,7 +1047,7 @@ class Grid:
                     raise BadRequest("position must be a whole number >= 0", field="position")
                 current = [c.id for c in columns].index(col.id)
                 if index != current:
-                    sets.append("position = ?"); args.append(self._position_for(columns, index, moving=col.id))
+                    sets.append("position = ?"); args.append(placement.column_position(columns, index, moving=col.id))
                     detail["position"] = {"old": current, "new": index}
             if not sets:
                 return col.as_dict([c.id for c in columns].index(col.id))

@@ -1,7 +1,8 @@
-"""Where investors sit in the grid: `investors.position` (a REAL) for a new row, last or just
-above or below another, at the midpoint of its neighbours so no other row is rewritten; and the
-positions that space every row out again when a gap has been halved away. Reads only: the store
-writes what these return inside its transaction."""
+"""Where new things go in the grid. Rows: `investors.position` (a REAL) for a new investor, last
+or just above or below another, at the midpoint of its neighbours so no other row is rewritten,
+and the positions that space every row out again when a gap has been halved away. Columns: the
+position of a column put at an index, and where a new fund goes. Reads only: the store writes
+what these return inside its transaction."""
 from __future__ import annotations
 
 import sqlite3
@@ -43,3 +44,28 @@ def spaced_out(conn: sqlite3.Connection) -> list[tuple[float, str]]:
     halves with each insert into it) and O(rows)."""
     return [(index + 1.0, rid) for index, (rid,) in
             enumerate(conn.execute("SELECT id FROM investors ORDER BY position, rowid"))]
+
+
+def fund_index(columns: list) -> int:
+    """Where a new fund goes: right after the leading columns that say who an investor is and
+    where it stands (the frozen ones, Name, List and the single selects beside them, such as
+    Status) and after the funds already there, so amounts are on the first screen and funds
+    read in creation order. `columns` in display order."""
+    index = 0
+    while index < len(columns) and (columns[index].frozen or columns[index].field in ("name", "list")
+                                    or columns[index].type == "single_select"):
+        index += 1
+    while index < len(columns) and columns[index].type == "fund":
+        index += 1
+    return index
+
+
+def column_position(columns: list, index: int | None, moving: str | None = None) -> float:
+    """The position of a column put at display `index` (None: last) among `columns`, `moving`
+    itself left out: the midpoint of its new neighbours."""
+    others = [c for c in columns if c.id != moving]
+    if index is None or index >= len(others):
+        return (others[-1].position + 1) if others else 1.0
+    if index <= 0:
+        return others[0].position - 1
+    return (others[index - 1].position + others[index].position) / 2
