@@ -110,6 +110,8 @@ class App:
                                                    self.settings.automation_interval_seconds)
             self.scheduler.start()
             self.email.engine.interrupt_stale_runs()
+            self.email_watcher = email_sync.GridWatcher(self.email.follow_the_grid)
+            self.email_watcher.start()
             if self.settings.email.sync_interval_seconds:
                 self.email_scheduler = email_sync.SyncScheduler(self.email.engine,
                                                                 self.settings.email.sync_interval_seconds)

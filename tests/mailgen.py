@@ -851,7 +851,7 @@ def generate(seed: int = 7, threads: int = 180) -> Fixture:
         people = b.people[investor]
         others = b.rng.sample(people, k=1 if len(people) == 1 or b.rng.random() < 0.7 else 2)
         team = [ann, ben] if b.rng.random() < 0.25 else [b.rng.choice((ann, ben))]
-        length = b.rng.choices(range(1, 9), weights=(10, 18, 20, 18, 13, 9, 7, 5))[0]
+        length = b.rng.choices(range(1, 9), weights=(8, 16, 19, 18, 14, 11, 8, 6))[0]
         specials = {}
         if changed < 5 and length >= 4:
             specials[2] = "subject_change"

@@ -269,3 +269,27 @@ def test_a_sync_killed_mid_backfill_resumes_without_duplicates(start_server, fix
             assert admin.get("/api/email/accounts").data[0]["messages"] == expected
         finally:
             srv2.stop()
+
+
+def test_mail_is_matched_again_when_the_grid_gains_a_person(start_server, fixture):
+    srv = start_server(**TEAM)
+    admin = srv.bootstrap()
+    investors = seed_investors(admin, fixture, leave_out_colleagues=True)
+    for mailbox in mailgen.TEAM_MAILBOXES:
+        import_mbox(admin, fixture, mailbox)
+    inv = next(i for i in fixture.investors if len(i.people) > 1
+               and any(i.people[1]["email"] in m.counterparts for m in fixture.messages))
+    colleague = inv.people[1]["email"]
+    row_id = investors[inv.name]
+    theirs = lambda: [link for m in all_activity(admin, investor=row_id) for link in m["investors"]
+                      if link["id"] == row_id and link["address"] == colleague]
+    assert theirs() and all(link["match_kind"] == "domain" for link in theirs())
+    people_col = next(c["id"] for c in admin.get("/api/fundraising/columns").data if c["type"] == "contacts")
+    current = admin.get(f"/api/fundraising/rows/{row_id}").data["values"][people_col]
+    edit = admin.patch(f"/api/fundraising/rows/{row_id}", {"values": {people_col: current + [
+        {"name": inv.people[1]["name"], "email": colleague}]}})
+    assert edit.status == 200
+    deadline = time.time() + 20
+    while time.time() < deadline and not all(link["match_kind"] == "exact_email" for link in theirs()):
+        time.sleep(0.5)
+    assert theirs() and all(link["match_kind"] == "exact_email" and link["confidence"] == 1.0 for link in theirs())

@@ -46,9 +46,9 @@ def message(*headers: str, body: bytes | str = b"Hello\n") -> bytes:
 # ------------------------------------------------------------------ the fixture mailbox
 
 def test_fixture_is_deterministic_fast_and_has_every_category():
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other processes on the box do not count
     fx = mailgen.generate()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 0.5, f"generate() took {elapsed:.2f} s"
     assert [m.raw for m in fx.messages] == [m.raw for m in fixture().messages]
     assert [m.raw for m in mailgen.generate(seed=8).messages] != [m.raw for m in fx.messages]
@@ -489,12 +489,17 @@ def test_html_to_text_cases():
         "Title\n\nFirst & one\nsecond line\n\n- one\n- two link (https://x.example/y)\n\n"
         "https://same.example a@b.c\n\n> quoted\n> lines\n\n  keep\n    this\n\na b\n\nlast one")
     assert html_to_text("") == "" and html_to_text("plain") == "plain"
+    assert html_to_text("<html><head><title>T</title><body><p>unclosed head") == "unclosed head"
+    assert html_to_text("<noscript>shown</noscript><script>hidden") == "shown"
+    assert html_to_text("ok <p>x</p> <!-- never closed <p>y") == "ok\n\nx"  # as browsers show it
+    assert html_to_text("if a<b then x") == "if a"  # "<b then x" is an unclosed tag to browsers too
+    assert html_to_text("1 < 2 &amp;&amp; 3 > 2") == "1 < 2 && 3 > 2"
     assert html_to_text("<p>a</p>\n\n\n\n<p>b</p>") == "a\n\nb"
 
 
 # ------------------------------------------------------------------ fuzzing
 
-FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 MIME_PIECES = [
     b"From: ", b"To: ", b"Cc: ", b"Subject: ", b"Date: ", b"Message-ID: ", b"References: ", b"In-Reply-To: ",
@@ -526,7 +531,7 @@ def test_fuzz_parse_mime_shaped_bytes_never_raises(pieces):
     assert "message could not be parsed" not in " ".join(p.problems), p.problems
 
 
-@FUZZ
+@settings(FUZZ, max_examples=300)
 @given(st.data())
 def test_fuzz_parse_mutated_fixture_messages_never_raises(data):
     messages = fixture().messages
@@ -606,7 +611,7 @@ def test_fuzz_split_mbox_matches_the_obvious_reading(data, block, step):
 
 @pytest.mark.parametrize("html", ["<p>" * 5000 + "deep", "<div>" * 3000, "x" * 200_000, "<a href='https://x'>" * 2000])
 def test_html_large_inputs(html):
-    started = time.perf_counter()
+    started = time.process_time()
     check_sanitized(sanitize_html(html))
     html_to_text(html)
-    assert time.perf_counter() - started < 3
+    assert time.process_time() - started < 3

@@ -56,6 +56,13 @@ COLUMNS = {c["id"]: c for c in [
     _column("flag", "formula", "Flag", result_type="boolean"),
     _column("due", "formula", "Due", result_type="date"),
     _column("arr", "formula", "Arr", result_type="array"),
+    # Relationship signals: computed from mail, filtered by the kind they are.
+    _column("heard", "last_inbound", "Last from them"),
+    _column("wrote", "last_outbound", "Last to them"),
+    _column("touches", "touches_90d", "Emails 90d"),
+    _column("knows", "knows_best", "Knows best"),
+    _column("warmth", "relationship_strength", "Strength",
+            choices=["Very strong", "Strong", "Medium", "Weak", "Very weak"]),
 ]}
 
 T, F = True, False

@@ -8,6 +8,10 @@ ever reads markup written here: allowlisted tags, quoted and escaped attributes,
 every tag it opens closed. Nothing it emits puts the browser in a raw-text context (script, style,
 textarea, svg...), which is what keeps parser differences between html.parser and the browser
 from turning text back into markup.
+
+html.parser (3.11) takes quadratic time on some unterminated constructs at close(); `_run`
+drops such a tail (browsers show nothing of it either), and input length and nesting depth are
+capped, so both functions run in time linear in their input.
 """
 from __future__ import annotations
 
@@ -43,6 +47,16 @@ _TEXT_ATTRS = frozenset({"title", "alt"})
 _CLOSES_P = frozenset({"div", "ul", "ol", "dl", "table", "blockquote", "pre", "h1", "h2", "h3", "h4",
                        "h5", "h6", "hr", "center", "address"})
 _P_SCOPE = frozenset({"div", "td", "th", "li", "blockquote", "table", "center", "dd", "dt", "address"})
+# tag -> (open elements it ends, elements that bound the search): a second <li> ends the first.
+_IMPLIED_ENDS = {
+    **{tag: (frozenset({"p"}), _P_SCOPE) for tag in _CLOSES_P | {"p"}},
+    "li": (frozenset({"li"}), frozenset({"ul", "ol"})),
+    "td": (frozenset({"td", "th"}), frozenset({"tr", "table"})),
+    "th": (frozenset({"td", "th"}), frozenset({"tr", "table"})),
+    "tr": (frozenset({"tr"}), frozenset({"table", "thead", "tbody", "tfoot"})),
+    "dt": (frozenset({"dt", "dd"}), frozenset({"dl"})),
+    "dd": (frozenset({"dt", "dd"}), frozenset({"dl"})),
+}
 _PLAIN_VALUE = re.compile(r"[\w#%., -]{0,100}\Z")
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _INLINE_IMAGE = re.compile(r"data:image/(png|jpe?g|gif|webp|bmp);", re.I)
@@ -63,12 +77,36 @@ _TEXT_BLOCKS = frozenset({
 # Of those, the ones set off from their neighbours by a blank line.
 _TEXT_PARAGRAPHS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table",
                               "ul", "ol", "dl"})
-_TEXT_SKIPPED = frozenset({"script", "style", "head", "title", "template", "noscript", "svg", "math",
-                           "xml", "iframe", "object", "select", "textarea"})
+# Not read as text. <head> is not among them: an unclosed one would hide the whole body, and
+# what it holds that is not text (title, style) is here by name. <noscript> is shown, as mail
+# clients run no scripts.
+_TEXT_SKIPPED = frozenset({"script", "style", "title", "template", "svg", "math", "xml", "iframe",
+                           "object", "select", "textarea"})
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u034f\u00ad"))
 _SPACES = re.compile(r"[ \t\n\r\f\v\u00a0\u2007\u202f]+")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 _TAG = re.compile(r"<[^>]*>?")
+# Longer HTML is cut: html.parser reads about a megabyte a second of tag-dense markup.
+MAX_HTML_CHARS = 4_000_000
+# Deeper nesting is flattened (browsers stop nesting near here too); it bounds every walk of the
+# open-element stack, which hostile markup could otherwise make quadratic.
+MAX_NESTING = 400
+_MAX_OPEN_LINKS = 16
+
+
+# A '<' that cannot start markup is text to html.parser too, but handed over one character at a
+# time; as an entity it travels with the text around it.
+_LONE_LT = re.compile(r"<(?![A-Za-z/!?])")
+
+
+def _run(parser: HTMLParser, html: str) -> None:
+    parser.feed(_LONE_LT.sub("&lt;", html[:MAX_HTML_CHARS]))
+    # What feed() leaves unparsed starts with a construct that never ends (an unterminated
+    # comment, tag or quoted attribute). Browsers show nothing of it; close() would rescan the
+    # rest of the document once for every '<' in it, quadratic time on hostile mail. Drop it.
+    if getattr(parser, "rawdata", "").startswith("<"):
+        parser.rawdata = ""
+    parser.close()
 
 
 def _scheme(url: str) -> str | None:
@@ -129,18 +167,11 @@ class _Sanitizer(HTMLParser):
             if tag not in _DROPPED_VOID and not (closed and tag in ("svg", "math")):
                 self.skip_tag, self.skip_depth = tag, 1
             return
-        if tag not in ALLOWED_TAGS:
+        if tag not in ALLOWED_TAGS or (len(self.open) >= MAX_NESTING and tag not in VOID_TAGS):
             return
-        if tag == "p" or tag in _CLOSES_P:
-            self._close_open(frozenset({"p"}), _P_SCOPE)
-        elif tag == "li":
-            self._close_open(frozenset({"li"}), frozenset({"ul", "ol"}))
-        elif tag in ("td", "th"):
-            self._close_open(frozenset({"td", "th"}), frozenset({"tr", "table"}))
-        elif tag == "tr":
-            self._close_open(frozenset({"tr"}), frozenset({"table", "thead", "tbody", "tfoot"}))
-        elif tag in ("dt", "dd"):
-            self._close_open(frozenset({"dt", "dd"}), frozenset({"dl"}))
+        implied = _IMPLIED_ENDS.get(tag)
+        if implied:
+            self._close_open(*implied)
         rendered = "".join(f' {name}="{escape(value, quote=True)}"' for name, value in self._attrs(tag, attrs))
         self.out.append(f"<{tag}{rendered}>")
         if tag not in VOID_TAGS:
@@ -211,8 +242,7 @@ def sanitize_html(html: str) -> str:
         html = str(html)
     parser = _Sanitizer()
     try:
-        parser.feed(html)
-        parser.close()
+        _run(parser, html)
     except Exception:  # html.parser is lenient, but a sanitiser must not have a failure mode:
         # show the text with every tag removed rather than anything half-parsed
         return escape(unescape(_TAG.sub(" ", html)), quote=False)
@@ -279,7 +309,7 @@ class _Texter(HTMLParser):
             self.line.append(" ")
         elif tag == "a":
             href = next((value for name, value in attrs if name == "href" and value), None)
-            if href:
+            if href and len(self.links) < _MAX_OPEN_LINKS:
                 self.links.append((_clean_url(href), len(self.line)))
         elif tag == "img":
             pass  # images carry no text worth reading; alt texts are mostly "logo"
@@ -339,8 +369,7 @@ def html_to_text(html: str) -> str:
         html = str(html)
     parser = _Texter()
     try:
-        parser.feed(html)
-        parser.close()
+        _run(parser, html)
         return parser.result()
     except Exception:  # never fail a message over its HTML: fall back to stripping tags
         text = _SPACES.sub(" ", unescape(_TAG.sub(" ", html)).translate(_ZERO_WIDTH))

@@ -74,23 +74,23 @@ class Attachment:
 
 @dataclass
 class ParsedMessage:
-    message_id: str
-    subject: str
-    sender: Address | None
+    message_id: str            # without <> and whitespace; generated_message_id(raw) when missing
+    subject: str               # decoded, whitespace collapsed, '' when none
+    sender: Address | None     # the first From address
     to: list[Address] = field(default_factory=list)
     cc: list[Address] = field(default_factory=list)
     bcc: list[Address] = field(default_factory=list)
     reply_to: list[Address] = field(default_factory=list)
-    sent_at: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    text: str | None = None
-    html: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    snippet: str = ""
-    size: int = 0
-    headers: dict[str, str] = field(default_factory=dict)
+    sent_at: str | None = None         # Date as "2026-06-14T09:30:00.000Z"; None when missing or unreadable
+    in_reply_to: str | None = None     # normalised like message_id
+    references: list[str] = field(default_factory=list)  # in header order, duplicates removed
+    text: str | None = None    # text/plain, else text from the HTML; forwarded messages below FORWARD_RULE blocks
+    html: str | None = None    # the message's own text/html as sent (unsanitised), not forwarded ones
+    attachments: list[Attachment] = field(default_factory=list)  # forwarded messages' ones included
+    problems: list[str] = field(default_factory=list)  # what was wrong and how it was worked around
+    snippet: str = ""          # the first SNIPPET_CHARS of text, whitespace collapsed
+    size: int = 0              # len(raw)
+    headers: dict[str, str] = field(default_factory=dict)  # KEPT_HEADERS present, decoded
 
 
 # -- charsets ------------------------------------------------------------------------------
@@ -193,7 +193,6 @@ _LINE_BREAKS = re.compile(r"[\r\n]+")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]*)\?([bBqQ])\?([^?]*)\?=")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 _ANGLED = re.compile(r"<([^<>]*)>")
-_WHITESPACE = re.compile(r"\s+")
 _ADDR_SPEC = r"""[^<>\s,;:"()\\\[\]@]+@[^<>\s,;:"()\\\[\]@]+"""
 _SIMPLE_ADDRESS = re.compile(
     rf"""\s*(?:(?:"([^"\\]*)"\s*|([^"<>,;:()\\@\[\]]*?)\s*)<({_ADDR_SPEC})>|({_ADDR_SPEC}))\s*(?:,|\Z)""")
@@ -428,7 +427,8 @@ def _read_entity(data: bytes, problems: list[str]) -> _Entity:
         blank = _BLANK_LINE.search(data)
         block, body = (data[:blank.start()], data[blank.end():]) if blank else (data, b"")
     if not _ODD_HEADER_LINE.search(block):  # the usual case: every line a field or a fold
-        fields = [field for field in _FIELD_START.split(block) if not field.startswith(b"From ")]
+        fields = [field for field in _FIELD_START.split(block) if field[:1] not in (b" ", b"\t")
+                  and not field.startswith(b"From ")]  # an mbox envelope line left in is no header
         lines = []
     else:
         fields, lines = [], block.split(b"\n")
@@ -829,7 +829,6 @@ def parse_message(raw: bytes, max_attachment_bytes: int = DEFAULT_MAX_ATTACHMENT
 
 # -- mbox ----------------------------------------------------------------------------------
 
-_MBOX_SEPARATOR = re.compile(rb"^From ", re.M)
 _MBOXRD_ESCAPED = re.compile(rb"^>(>*From )", re.M)
 _MBOX_BLOCK = 1 << 20
 
@@ -843,7 +842,8 @@ def _mbox_message(pieces: list[bytes]) -> bytes | None:
         data = data[:-1]
     if not data.strip():
         return None
-    return _MBOXRD_ESCAPED.sub(rb"\1", data)
+    # the regex looks at every line start; the substring test is a memchr-speed scan
+    return _MBOXRD_ESCAPED.sub(rb"\1", data) if b">From " in data else data
 
 
 def split_mbox(stream: BinaryIO) -> Iterator[bytes]:
@@ -884,10 +884,15 @@ def split_mbox(stream: BinaryIO) -> Iterator[bytes]:
                 position = len(chunk)
             else:
                 position, in_separator = newline + 1, False
-        for match in _MBOX_SEPARATOR.finditer(chunk, position):
-            start = match.start()
-            if start == 0 and not at_line_start:
-                continue
+        while True:
+            # `position` is always at a line start, except 0 when a long line was cut there
+            if chunk.startswith(b"From ", position) and (position or at_line_start):
+                start = position
+            else:
+                found = chunk.find(b"\nFrom ", position)
+                if found < 0:
+                    break
+                start = found + 1
             if start > position:
                 pieces.append(chunk[position:start])
             if seen_separator:

@@ -13,12 +13,13 @@ import threading
 import time
 from typing import BinaryIO
 
-from . import crypto, gmail, mime, queries
+from . import crypto, gmail, mime, queries, signals
 from .store import BatchCounts, MailStore, RawMessage
 from .sync import ACCOUNT_FIELDS, RUN_FIELDS, SyncEngine, _account, run_dict
 from .. import audit
 from ..config import Settings
 from ..db import Database, new_id, utc_now
+from ..grid.column_types import SIGNALS
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..interactions import log as interaction_log
 from ..principal import Principal
@@ -41,6 +42,13 @@ class EmailCapture:
         self.imports: dict[str, dict] = {}   # upload id -> progress, for the progress bar
         self._imports_lock = threading.Lock()
         self._email_key: bytes | None = None
+        self._grid_seen: tuple[int, dict | None] = (-1, None)   # grid version and matcher keys last matched
+        self._signal_columns: set[str] = set()
+        self._signals_day = ""
+        db.on_reset(self._forget_grid)
+
+    def _forget_grid(self) -> None:
+        self._grid_seen, self._signal_columns, self._signals_day = (-1, None), set(), ""
 
     # --- credentials -----------------------------------------------------------------------------
 
@@ -234,8 +242,22 @@ class EmailCapture:
             return [run_dict(r, emails.get(r[1])) for r in conn.execute(
                 f"SELECT {RUN_FIELDS} FROM email_sync_runs ORDER BY started_at DESC LIMIT ?", (limit,))]
 
-    def _investors_changed(self, investors: set[str]) -> None:
-        """Hook for what depends on an investor's mail (relationship signals)."""
+    def _investors_changed(self, investors: set[str]) -> int:
+        """Recompute the relationship signals of investors whose mail changed (when the grid has
+        signal columns to hold them)."""
+        if not investors or not any(c["type"] in SIGNALS for c in self.grid.columns()):
+            return 0
+        with self.db.read() as conn:
+            names = {r[0].lower(): r[1] for r in conn.execute("SELECT email, username FROM users")}
+            values = signals.compute(conn, sorted(investors), names=names)
+        return self.grid.set_signals(SIGNALS_ACTOR, values)
+
+    def refresh_signals(self) -> int:
+        """Every investor with mail: after a signal column appears, and daily (90-day counts and
+        recency move with the calendar even when no mail arrives)."""
+        with self.db.read() as conn:
+            investors = {r[0] for r in conn.execute("SELECT DISTINCT investor_id FROM email_links")}
+        return self._investors_changed(investors)
 
     # --- uploads ---------------------------------------------------------------------------------
 
@@ -378,14 +400,44 @@ class EmailCapture:
             return people + [person]
         self.grid.update_people(actor, found["investor"]["id"], add,
                                 then=lambda conn: self._decide_in(conn, actor, found, True))
-        with self.db.transaction() as conn:
-            self.mail.rematch(conn, addresses={person["email"]})
+        self._investors_changed(self.mail.rematch(addresses={person["email"]}).investors)
 
     def rematch_all(self) -> dict:
-        with self.db.transaction() as conn:
-            counts = self.mail.rematch(conn)
+        counts = self.mail.rematch()
         self._investors_changed(counts.investors)
         return {"changed": counts.fetched, "newly_matched": counts.matched}
+
+    def follow_the_grid(self) -> dict | None:
+        """Re-match the mail of the addresses and domains whose investors changed since the last
+        look (a person added, an email corrected, an investor archived). The first look after a
+        start matches everything once: what changed while the server was down is unknown."""
+        signal_columns = {c["id"] for c in self.grid.columns() if c["type"] in SIGNALS}
+        today = utc_now()[:10]
+        if signal_columns - self._signal_columns or today != self._signals_day:
+            self._signal_columns, self._signals_day = signal_columns, today
+            self.refresh_signals()
+        version = self.grid.version()
+        if version == self._grid_seen[0]:
+            return None
+        keys = self.mail.matcher().keys()
+        previous = self._grid_seen[1]
+        self._grid_seen = (version, keys)
+        if previous is None:
+            counts = self.mail.rematch() if self._has_mail() else None
+        else:
+            changed = {k for k in keys.keys() | previous.keys() if keys.get(k) != previous.get(k)}
+            if not changed:
+                return None
+            counts = self.mail.rematch(addresses={k for k in changed if not k.startswith("@")},
+                                       domains={k[1:] for k in changed if k.startswith("@")})
+        if counts is None:
+            return None
+        self._investors_changed(counts.investors)
+        return {"changed": counts.fetched, "newly_matched": counts.matched}
+
+    def _has_mail(self) -> bool:
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM email_messages LIMIT 1").fetchone() is not None
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -429,6 +481,7 @@ class EmailCapture:
 
 
 IMPORTED_MAILBOX = "imported@venture-crm.invalid"
+SIGNALS_ACTOR = Principal("system", name="email signals")
 
 
 def _clean_email(value, field: str = "email") -> str:

@@ -18,6 +18,7 @@ from . import html_clean, matching, mime
 from ..db import Database, new_id, utc_now
 
 SIGHTING_IMPORT = "import:"
+REMATCH_BATCH = 500
 # Headers that mark mail sent by a machine to many: linked, never proposed as a touch or a person.
 BULK_HEADERS = ("List-Id", "Auto-Submitted", "Precedence")
 
@@ -294,14 +295,22 @@ class MailStore:
 
     # --- re-matching -----------------------------------------------------------------------------
 
-    def rematch(self, conn: sqlite3.Connection, addresses: set[str] | None = None,
-                domains: set[str] | None = None) -> BatchCounts:
+    def rematch(self, addresses: set[str] | None = None, domains: set[str] | None = None) -> BatchCounts:
         """Match stored mail again after the grid's people or websites changed: every message, or
-        only those with a participant at `addresses` / `domains`. New links are added (and their
-        proposals raised), links the grid no longer supports are archived; a message newly
-        matched whose body was never kept is marked to have it fetched again."""
+        only those with a participant at `addresses` / `domains`, in transactions of
+        REMATCH_BATCH messages (a full pass never holds the write lock for long). New links are
+        added (and their proposals raised), links the grid no longer supports are archived; a
+        message newly matched whose body was never kept is marked to have it fetched again."""
         counts = BatchCounts()
-        matcher, now = self.matcher(), utc_now()
+        with self.db.read() as conn:
+            rows = self._messages_at(conn, addresses, domains)
+        for start in range(0, len(rows), REMATCH_BATCH):
+            with self.db.transaction() as conn:
+                counts.add(self._rematch_in(conn, rows[start:start + REMATCH_BATCH]))
+        return counts
+
+    @staticmethod
+    def _messages_at(conn, addresses: set[str] | None, domains: set[str] | None) -> list[str]:
         if addresses is None and domains is None:
             rows = conn.execute("SELECT id FROM email_messages WHERE archived_at IS NULL").fetchall()
         else:
@@ -314,8 +323,12 @@ class MailStore:
                 rows += conn.execute("SELECT DISTINCT message_id FROM email_participants WHERE "
                                      + " OR ".join(["domain = ? OR domain LIKE ?"] * len(keys_d)),
                                      [x for d in keys_d for x in (d, "%." + d)]).fetchall()
-        team = self.team_addresses(conn)
-        for (message_row,) in dict.fromkeys(rows):
+        return list(dict.fromkeys(r[0] for r in rows))
+
+    def _rematch_in(self, conn, message_rows: list[str]) -> BatchCounts:
+        counts = BatchCounts()
+        matcher, now, team = self.matcher(), utc_now(), self.team_addresses(conn)
+        for message_row in message_rows:
             participants = [{"role": r[0], "addr": r[1], "name": r[2],
                              "team": r[1] in team or matcher.is_team_domain(r[3])} for r in conn.execute(
                 "SELECT role, addr, name, domain FROM email_participants WHERE message_id = ?", (message_row,))]

@@ -84,7 +84,7 @@ class SyncEngine:
             self.running = None
             if client is not None:
                 client.close()
-        if counts.errors and status == "ok" and not counts.new and counts.fetched == len(counts.errors):
+        if counts.errors and status == "ok" and not counts.new and counts.fetched == len(counts.errors):  # all bad
             status, error = "error", counts.errors[0]["message"]
         run = self._finish_run(account, run_id, kind, status, error, counts, started)
         if counts.investors:
@@ -176,6 +176,8 @@ class SyncEngine:
     def _finish_run(self, account: dict, run_id: str, kind: str, status: str, error: str | None,
                     counts: BatchCounts, started: float) -> dict:
         now, duration = utc_now(), int((time.perf_counter() - started) * 1000)
+        if error:  # kept with the run, so its history says why it failed
+            counts.errors.append({"message": error, "fatal": True})
         with self.db.transaction() as conn:
             _save_counts(conn, run_id, counts)
             conn.execute("UPDATE email_sync_runs SET status = ?, finished_at = ?, duration_ms = ?, kind = ?"
@@ -183,7 +185,18 @@ class SyncEngine:
             conn.execute("UPDATE email_accounts SET last_sync_at = ?, last_error = ? WHERE id = ?",
                          (now, error, account["id"]))
             return run_dict(conn.execute(f"SELECT {RUN_FIELDS} FROM email_sync_runs WHERE id = ?", (run_id,)).fetchone(),
-                            account["email"], error)
+                            account["email"])
+
+
+class GridWatcher(PeriodicThread):
+    """Every few seconds: re-match stored mail when the grid's people changed (cheap when not)."""
+
+    def __init__(self, follow, interval: float = 5.0):
+        super().__init__("email-rematch", interval, first_delay=interval)
+        self.follow = follow
+
+    def run_once(self):
+        return self.follow()
 
 
 class SyncScheduler(PeriodicThread):
@@ -210,8 +223,9 @@ def _account(row) -> dict:
     return out
 
 
-def run_dict(row, email: str | None, error: str | None = None) -> dict:
+def run_dict(row, email: str | None) -> dict:
     errors = json.loads(row[11]) if row[11] else []
+    error = next((e["message"] for e in errors if e.get("fatal")), None)
     return {"id": row[0], "account_id": row[1], "account": email, "kind": row[2], "trigger": row[3],
             "started_at": row[4], "finished_at": row[5], "status": row[6], "fetched": row[7], "new": row[8],
             "duplicates": row[9], "matched": row[10], "errors": errors, "error": error, "duration_ms": row[12]}

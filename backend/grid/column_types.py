@@ -14,10 +14,13 @@ from typing import Any
 from ..errors import BadRequest
 from ..validation import EMAIL_RE
 
+# Relationship signals, derived from captured mail (metadata only) by email_integration.signals.
+SIGNALS = ("last_inbound", "last_outbound", "touches_90d", "knows_best", "relationship_strength")
+STRENGTHS = ("Very strong", "Strong", "Medium", "Weak", "Very weak")
 TYPES = ("text", "long_text", "number", "currency", "percent", "date", "checkbox", "single_select",
          "multi_select", "email", "url", "phone", "contacts", "fund", "formula", "created_time",
-         "last_modified_time", "last_modified_by")
-COMPUTED = {"formula", "created_time", "last_modified_time", "last_modified_by"}
+         "last_modified_time", "last_modified_by", *SIGNALS)
+COMPUTED = {"formula", "created_time", "last_modified_time", "last_modified_by", *SIGNALS}
 NUMERIC = {"number", "currency", "percent", "fund"}
 LISTS = ("main", "follow_up", "graveyard", "longshot")
 # What the grid and an export show for each list ("Follow-up" reads back as follow_up).
@@ -98,6 +101,9 @@ def normalize_options(column_type: str, options: Any, column_name: str) -> dict:
     if not isinstance(options, dict):
         raise BadRequest(f"column '{column_name}': options must be an object")
     out: dict[str, Any] = {}
+    if column_type == "relationship_strength":  # fixed levels, strongest first (sorting follows them)
+        return {"choices": [{"name": name, "color": color} for name, color in
+                            zip(STRENGTHS, ("green", "teal", "yellow", "orange", "gray"))], "allow_new": False}
     if column_type in ("single_select", "multi_select"):
         out["choices"] = normalize_choices(options.get("choices"), column_name)
         allow = options.get("allow_new", True)

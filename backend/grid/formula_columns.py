@@ -15,6 +15,7 @@ from ..errors import Unprocessable
 # Grid column types as the formula engine's static type inference sees them.
 FIELD_TYPES = {"number": "number", "currency": "number", "percent": "number", "fund": "number",
                "checkbox": "checkbox", "date": "date", "created_time": "date", "last_modified_time": "date",
+               "last_inbound": "date", "last_outbound": "date", "touches_90d": "number",
                "multi_select": "multi_select", "contacts": "multi_select"}
 
 

@@ -30,6 +30,8 @@ INVESTOR_FIELDS = ("id, name, list, notes, lead_source, version, created_at, upd
 # An investors row read by name (inv.version), built from the same field list the SELECTs use.
 Investor = namedtuple("Investor", [f.strip() for f in INVESTOR_FIELDS.split(",")])
 BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
+# Computed columns read straight off the investor row.
+METADATA_FIELDS = {"created_time": "created_at", "last_modified_time": "updated_at", "last_modified_by": "updated_by"}
 MAX_COLUMNS = 500
 CHANGES_PAGE = 2000
 PUBLISH_WHOLE_ABOVE = 2000  # a write that replaced more rows than this publishes a whole new view
@@ -98,14 +100,8 @@ class Grid:
             if col.field:
                 value = getattr(inv, col.field)
                 values[col.id] = value if value != "" else None
-            elif col.type == "created_time":
-                values[col.id] = inv.created_at
-            elif col.type == "last_modified_time":
-                values[col.id] = inv.updated_at
-            elif col.type == "last_modified_by":
-                values[col.id] = inv.updated_by
             else:
-                values[col.id] = None
+                values[col.id] = getattr(inv, METADATA_FIELDS[col.type]) if col.type in METADATA_FIELDS else None
         return values
 
     def _build(self, conn: sqlite3.Connection) -> None:
@@ -326,7 +322,8 @@ class Grid:
             names = dict(conn.execute("SELECT id, name FROM grid_columns"))
             rows = conn.execute(
                 "SELECT seq, at, actor_type, actor_id, actor_name, kind, column_id, old, new, row_version"
-                " FROM grid_changes WHERE investor_id = ? ORDER BY seq DESC LIMIT ?", (row_id, limit)).fetchall()
+                " FROM grid_changes WHERE investor_id = ? AND kind != 'signals' ORDER BY seq DESC LIMIT ?",
+                (row_id, limit)).fetchall()
         return [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
                  "column_id": r[6], "column_name": names.get(r[6]), "old": json.loads(r[7]) if r[7] else None,
                  "new": json.loads(r[8]) if r[8] else None, "row_version": r[9]} for r in rows]
@@ -731,6 +728,28 @@ class Grid:
             if then:
                 then(conn)
             return row.as_dict()
+        return self._write(work)
+
+    def set_signals(self, actor: Principal, signals: dict[str, dict]) -> int:
+        """Relationship signals computed from mail ({row id: {signal type: value}}) into the signal
+        columns, like formula values: stored, published, formulas reading them recomputed, one
+        `signals` change per row for the feed. Returns how many rows changed."""
+        def work(conn, columns):
+            targets = [c for c in columns if c.type in ct.SIGNALS]
+            changed = 0
+            for row_id, values in signals.items():
+                row = self.cache.rows.get(row_id)
+                cells = [(row_id, c.id, values.get(c.type)) for c in targets
+                         if row is not None and row.values.get(c.id) != values.get(c.type)]
+                if not cells:
+                    continue
+                self._store_formula_values(conn, cells)
+                row = self._row_from_db(conn, columns, row_id)
+                self._recompute_row(conn, columns, row, [cid for _, cid, _ in cells])
+                self._log(conn, actor, "signals", row_id, None, row.version, None, None)
+                self._commit_row(row, columns)
+                changed += 1
+            return changed
         return self._write(work)
 
     def update_rows(self, actor: Principal, edits: Any) -> list[dict]:

@@ -434,6 +434,8 @@ TYPE_KINDS: dict[str, str] = {
     "date": "date", "created_time": "date", "last_modified_time": "date",
     "checkbox": "checkbox", "multi_select": "multi_select", "contacts": "contacts",
     "formula": "formula",
+    "last_inbound": "date", "last_outbound": "date", "touches_90d": "number", "knows_best": "text",
+    "relationship_strength": "single_select",
 }
 _RESULT_KINDS = {"number": "number", "text": "text", "boolean": "checkbox", "date": "date",
                  "array": "multi_select"}

@@ -137,6 +137,7 @@ CREATE TABLE email_proposals (
     interaction_id TEXT
 );
 CREATE INDEX email_proposals_pending ON email_proposals(created_at) WHERE status = 'pending';
+CREATE INDEX email_proposals_thread ON email_proposals(investor_id, thread_id);
 
 CREATE TABLE email_sync_runs (
     id          TEXT PRIMARY KEY,

@@ -12,7 +12,7 @@ function renderCellContent(col, v, rowLines) {
   if (isErrorValue(v)) return <span className="cv-err" title={v.message || v.error}>{v.error}</span>;
   switch (t) {
     case 'checkbox': return <span className={cx('cv-check', v && 'is-on')} data-toggle="1">{v ? <Icon name="check" /> : null}</span>;
-    case 'single_select': return <ChoiceTag col={col} name={v} />;
+    case 'single_select': case 'relationship_strength': return <ChoiceTag col={col} name={v} />;
     case 'multi_select': return <span className="cv-pills">{(Array.isArray(v) ? v : [v]).map(x => <ChoiceTag key={x} col={col} name={x} />)}</span>;
     case 'contacts': {
       const people = Array.isArray(v) ? v : [];
@@ -26,7 +26,7 @@ function renderCellContent(col, v, rowLines) {
     case 'url': return <a className="ct" href={/^https?:\/\//i.test(v) ? v : 'https://' + v} target="_blank" rel="noopener noreferrer" tabIndex={-1}>{String(v).replace(/^https?:\/\//i, '').replace(/\/$/, '')}</a>;
     case 'email': return <a className="ct" href={'mailto:' + v} tabIndex={-1}>{v}</a>;
     case 'phone': return <a className="ct" href={'tel:' + String(v).replace(/[^0-9+]/g, '')} tabIndex={-1}>{v}</a>;
-    case 'last_modified_by': return <span className="cv-user"><Avatar name={v} /><span className="ct">{v}</span></span>;
+    case 'last_modified_by': case 'knows_best': return <span className="cv-user"><Avatar name={v} /><span className="ct">{v}</span></span>;
     case 'long_text': {
       // Notes show as many lines as the row height allows; what does not fit is counted, and the
       // whole text is a hover away (and in the expanded investor).

@@ -36,6 +36,12 @@ const TYPE_META = {
   created_time: { label: 'Created time', icon: 'clock', width: 170, hint: 'When the row was added' },
   last_modified_time: { label: 'Last modified time', icon: 'clock', width: 170, hint: 'When it last changed' },
   last_modified_by: { label: 'Last modified by', icon: 'user', width: 160, hint: 'Who last changed it' },
+  // Relationship signals, computed from captured mail (who wrote when; never what was written).
+  last_inbound: { label: 'Last email from them', icon: 'mail', width: 170, hint: 'When they last wrote to the team' },
+  last_outbound: { label: 'Last email to them', icon: 'mail', width: 170, hint: 'When the team last wrote to them' },
+  touches_90d: { label: 'Emails, 90 days', icon: 'hash', width: 130, hint: 'Emails either way in the last 90 days' },
+  knows_best: { label: 'Knows them best', icon: 'user', width: 170, hint: 'Who on the team emails them most, recently' },
+  relationship_strength: { label: 'Relationship strength', icon: 'zap', width: 170, hint: 'From how often, how recently and both ways' },
 };
 const NUMERIC_TYPES = ['number', 'currency', 'percent', 'fund'];
 const MONEY_TYPES = ['currency', 'fund'];
@@ -51,7 +57,7 @@ function colWidth(col, overrides) {
 }
 function isEditable(col, meta) { return !!col && col.editable !== false && !((meta && meta.computed_types) || []).includes(col.type); }
 function peerColor(id) { return PEER_COLORS[hashStr(String(id || '')) % PEER_COLORS.length]; }
-function isNumericCol(col) { return NUMERIC_TYPES.includes(col.type) || (col.type === 'formula' && col.kind === 'number'); }
+function isNumericCol(col) { return NUMERIC_TYPES.includes(col.type) || col.type === 'touches_90d' || (col.type === 'formula' && col.kind === 'number'); }
 function isEmptyValue(v) { return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0); }
 function isErrorValue(v) { return !!v && typeof v === 'object' && !Array.isArray(v) && typeof v.error === 'string'; }
 function sameValue(a, b) {
@@ -97,9 +103,9 @@ function cellText(col, v) {
   }
   if (typeof v === 'object') return v.name || v.email || '';
   if (t === 'date') return col.options && col.options.include_time ? fmtDateTime(v) : (ISO_DAY_RE.test(v) ? fmtDay(v) : fmtDateTime(v));
-  if (t === 'created_time' || t === 'last_modified_time') return fmtDateTime(v);
+  if (t === 'created_time' || t === 'last_modified_time' || t === 'last_inbound' || t === 'last_outbound') return fmtDateTime(v);
   if (t === 'formula' && col.kind === 'date') return /T00:00:00(\.000)?Z$/.test(v) ? fmtDay(v.slice(0, 10)) : fmtDateTime(v);
-  if (t === 'single_select') return choiceLabel(col, v);
+  if (t === 'single_select' || t === 'relationship_strength') return choiceLabel(col, v);
   return String(v);
 }
 
