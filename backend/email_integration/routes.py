@@ -68,6 +68,11 @@ def reject_proposal(req: Request) -> Reply:
     return ok(req.app.email.decide(req.principal, req.params["id"], False))
 
 
+def investor_signals(req: Request) -> Reply:
+    """An investor's relationship signals from its mail (metadata only), computed now."""
+    return ok(req.app.email.signals_for(req.params["id"]))
+
+
 def list_people(req: Request) -> Reply:
     """Every person of every investor with their last touch in mail; ?q= searches."""
     return ok(req.app.email.people(req.args["q"]))
@@ -156,6 +161,7 @@ ROUTES: list[Route] = [
         **page(100, 500)}),
     Route("POST", "/api/email/proposals/{id}/approve", approve_proposal, USER, tag="email"),
     Route("POST", "/api/email/proposals/{id}/reject", reject_proposal, USER, tag="email"),
+    Route("GET", "/api/email/signals/{id}", investor_signals, USER, scope="email:read", tag="email"),
     Route("GET", "/api/email/people", list_people, USER, scope="email:read", tag="email", query={"q": TEXT}),
     Route("POST", "/api/email/import", import_mail, USER, tag="email", file="mail", query={
         "mailbox": Field(max_length=254, description="the team mailbox the mail is from (default: found per message)"),

@@ -252,6 +252,14 @@ class EmailCapture:
             values = signals.compute(conn, sorted(investors), names=names)
         return self.grid.set_signals(SIGNALS_ACTOR, values)
 
+    def signals_for(self, investor_id: str) -> dict:
+        """One investor's signals now, whether or not the grid has columns for them (the panel)."""
+        with self.db.read() as conn:
+            if conn.execute("SELECT 1 FROM investors WHERE id = ?", (investor_id,)).fetchone() is None:
+                raise NotFound(f"investor {investor_id} does not exist")
+            names = {r[0].lower(): r[1] for r in conn.execute("SELECT email, username FROM users")}
+            return signals.compute(conn, [investor_id], names=names)[investor_id]
+
     def refresh_signals(self) -> int:
         """Every investor with mail: after a signal column appears, and daily (90-day counts and
         recency move with the calendar even when no mail arrives)."""
