@@ -318,9 +318,12 @@ class _Person:
 
 
 class _Builder:
+    """Holds the people, the shared attachment files and the messages added so far; everything
+    random comes from one seeded generator (files from their own, so adding a message elsewhere
+    does not change their bytes)."""
+
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
-        self.seed = seed
         self.entries: list[tuple[datetime, int, FixtureMessage, str]] = []  # (when, seq, message, gmail group)
         self.investors: list[FixtureInvestor] = []
         self.people: dict[str, list[_Person]] = {}
@@ -444,6 +447,10 @@ class _Builder:
             header_overrides: dict[str, bytes] | None = None, extra_headers: list[str] = (),
             attachments: list[dict] = (), expect_text: list[str] = (), investor: str | None = None
             ) -> FixtureMessage:
+        """One message: headers written from the arguments, `entity` (the Content-* headers and
+        body) after them. message_id None draws one; False leaves the header out, and the id
+        recorded is the one the parser derives from the bytes. header_overrides replace a
+        header line (with raw bytes, for malformed ones)."""
         if message_id is None:
             message_id = self._message_id(sender)
         references = (parent.references + [parent.message_id])[-12:] if parent else []

@@ -19,8 +19,6 @@ from ..db import Database, new_id, utc_now
 
 SIGHTING_IMPORT = "import:"
 REMATCH_BATCH = 500
-# Headers that mark mail sent by a machine to many: linked, never proposed as a touch or a person.
-BULK_HEADERS = ("List-Id", "Auto-Submitted", "Precedence")
 
 
 @dataclass
@@ -155,7 +153,8 @@ class MailStore:
     def _bulk(parsed: mime.ParsedMessage) -> bool:
         precedence = (parsed.headers.get("Precedence") or "").lower()
         auto = (parsed.headers.get("Auto-Submitted") or "no").lower()
-        return bool(parsed.headers.get("List-Id")) or precedence in ("bulk", "list", "junk") or auto != "no"
+        return (bool(parsed.headers.get("List-Id") or parsed.headers.get("List-Unsubscribe"))
+                or precedence in ("bulk", "list", "junk") or auto != "no")
 
     @staticmethod
     def _participants(parsed: mime.ParsedMessage, matcher: matching.Matcher, team: set[str]) -> list[dict]:
