@@ -273,10 +273,11 @@ class MailStore:
         """A touch to log per investor and thread (for its latest message), and a person to add
         for an address that matched only by its organisation's domain."""
         for m in matches:
+            # Driven by the thread (a few messages), not by the investor's links (all its mail).
             latest = conn.execute(
-                "SELECT m.id FROM email_messages m JOIN email_links l ON l.message_id = m.id AND l.investor_id = ?"
-                " AND l.archived_at IS NULL WHERE m.thread_id = ? ORDER BY m.sent_at DESC, m.id DESC LIMIT 1",
-                (m.investor_id, thread_id)).fetchone()
+                "SELECT m.id FROM email_messages m WHERE m.thread_id = ? AND EXISTS (SELECT 1 FROM email_links l"
+                " WHERE l.message_id = m.id AND l.investor_id = ? AND l.archived_at IS NULL)"
+                " ORDER BY m.sent_at DESC, m.id DESC LIMIT 1", (thread_id, m.investor_id)).fetchone()
             key = f"log_touch:{m.investor_id}:{thread_id}:{latest[0]}"
             if not conn.execute("SELECT 1 FROM email_proposals WHERE dedupe_key = ?", (key,)).fetchone():
                 conn.execute("UPDATE email_proposals SET status = 'superseded', decided_at = ? WHERE kind = 'log_touch'"
