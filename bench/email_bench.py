@@ -101,10 +101,23 @@ def end_to_end(raws: list[bytes]) -> dict:
             again = json.loads(api.conn.getresponse().read())["data"]
             again_s = time.perf_counter() - t0
             rss_mb = _peak_rss_mb(proc.pid)
+            status, reply, *_ = api.call("GET", "/api/fundraising/grid")
+            some = json.loads(reply)["data"]["rows"][0]["id"]
+            reads = {}
+            for what, path in (("activity, newest 50", "/api/email/activity?limit=50"),
+                               ("activity of one investor", f"/api/email/activity?investor={some}&limit=50"),
+                               ("threads of one investor", f"/api/email/threads?investor={some}&limit=50"),
+                               ("text search", "/api/email/activity?q=allocation&limit=50")):
+                times = []
+                for _ in range(5):
+                    status, _, server_ms, _, _ = api.call("GET", path)
+                    assert status == 200
+                    times.append(server_ms)
+                reads[what] = sorted(times)[2]
         finally:
             stop(proc)
     return {"bytes": len(body), "first": first, "first_s": first_s, "again": again, "again_s": again_s,
-            "rss_mb": rss_mb}
+            "rss_mb": rss_mb, "reads": reads}
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -132,6 +145,8 @@ def main() -> None:
           f" (copies of the one message without a Message-ID are the same bytes: they dedupe)")
     print(f"  the same file again: {result['again_s']:.1f} s, {again['new']} new, {again['duplicates']:,} duplicates")
     print(f"  server peak memory: {result['rss_mb']:.0f} MB")
+    for what, ms in result["reads"].items():
+        print(f"  {what}: {ms:.1f} ms server time (median of 5)")
 
 
 if __name__ == "__main__":

@@ -274,3 +274,22 @@ def add_column(client, name, kind, options=None, **extra):
 
 def unique(prefix="Col"):
     return f"{prefix} {uuid.uuid4().hex[:8]}"
+
+
+def seed_mail_investors(admin, fixture, leave_out_colleagues: bool = False) -> dict:
+    """A mail fixture's investors (tests/mailgen.py) in the grid with their people: name -> row
+    id. Leaving out the colleagues (everyone after an investor's first person) makes their mail
+    match by domain, so the proposals queue has people to add as well as touches."""
+    rows = [{"values": {"Name": inv.name, "Contacts": [{"name": p["name"], "email": p["email"], "title": p.get("title")}
+                                                        for p in (inv.people[:1] if leave_out_colleagues else inv.people)]}}
+            for inv in fixture.investors]
+    made = admin.post("/api/fundraising/rows/bulk", {"rows": rows})
+    assert made.status == 201, made
+    name_col = next(c["id"] for c in admin.get("/api/fundraising/columns").data if c.get("primary"))
+    return {r["values"][name_col]: r["id"] for r in made.data}
+
+
+def import_mbox(admin, fixture, mailbox):
+    """One team mailbox of a mail fixture, uploaded as an mbox."""
+    return admin.request("POST", f"/api/email/import?mailbox={mailbox}", raw=fixture.to_mbox(fixture.for_mailbox(mailbox)),
+                         headers={"Content-Type": "application/mbox"})

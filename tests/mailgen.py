@@ -769,9 +769,12 @@ def _odd_messages(b: _Builder, keys) -> None:
     key = next(keys)
     text = "Ann,\n\nOur comments on the side letter are below. Nothing controversial.\n\nRené"
     broken = (b"Date: Thursday, the 31st of Smarch 2026\r\n")
+    when = b.when()
     message = b.add(
-        when=b.when(), sender=rene, to=[ann], subject="Side letter comments déjà vu",
+        when=when, sender=rene, to=[ann], subject="Side letter comments déjà vu",
         entity=b._text_part(text, encoding="8bit"), thread_key=key, kind="malformed",
+        # What a receiving server stamps: the only readable date on this message.
+        extra_headers=[f"Received: from mx.dubois-capital.example by mx.fund.example; {_date_header(when, '+0000')}"],
         header_overrides={
             "Date": broken,
             "Subject": b"Subject: =?UTF-8?B?U2lkZSBsZXR0ZXIgY29tbWVudHMg?= =?x-bogus?Q?d=E9j=E0_vu?= "

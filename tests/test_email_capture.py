@@ -11,7 +11,7 @@ import pytest
 
 import mailgen
 from gmail_emulator import GmailEmulator, make_service_account_key
-from helpers import launch, sign_in
+from helpers import import_mbox, launch, seed_mail_investors, sign_in
 
 TEAM = {"CRM_TEAM_DOMAINS": mailgen.TEAM_DOMAIN, "CRM_EMAIL_SYNC_INTERVAL_SECONDS": "0"}
 
@@ -19,25 +19,6 @@ TEAM = {"CRM_TEAM_DOMAINS": mailgen.TEAM_DOMAIN, "CRM_EMAIL_SYNC_INTERVAL_SECOND
 @pytest.fixture(scope="module")
 def fixture():
     return mailgen.generate()
-
-
-def seed_investors(admin, fixture, leave_out_colleagues: bool = False) -> dict:
-    """The fixture's investors in the grid (with their people): name -> row id. Leaving out the
-    colleagues (everyone after an investor's first person) makes their mail match by domain."""
-    rows = [{"values": {"Name": inv.name, "Contacts": [{"name": p["name"], "email": p["email"],
-                                                         "title": p.get("title")}
-                                                        for p in (inv.people[:1] if leave_out_colleagues else inv.people)]}}
-            for inv in fixture.investors]
-    made = admin.post("/api/fundraising/rows/bulk", {"rows": rows})
-    assert made.status == 201, made
-    name_col = next(c["id"] for c in admin.get("/api/fundraising/columns").data if c.get("primary"))
-    return {r["values"][name_col]: r["id"] for r in made.data}
-
-
-def import_mbox(admin, fixture, mailbox):
-    body = fixture.to_mbox(fixture.for_mailbox(mailbox))
-    return admin.request("POST", f"/api/email/import?mailbox={mailbox}", raw=body,
-                         headers={"Content-Type": "application/mbox"})
 
 
 def all_activity(client, **filters) -> list[dict]:
@@ -59,7 +40,7 @@ def unique_ids(fixture, mailboxes) -> set[str]:
 def test_mbox_import_dedupes_threads_and_matches(start_server, fixture):
     srv = start_server(**TEAM)
     admin = srv.bootstrap()
-    investors = seed_investors(admin, fixture)
+    investors = seed_mail_investors(admin, fixture)
     ann, ben = mailgen.TEAM_MAILBOXES
     first = import_mbox(admin, fixture, ann)
     assert first.status == 200, first
@@ -132,7 +113,7 @@ def test_mbox_import_dedupes_threads_and_matches(start_server, fixture):
 def test_proposals_log_touches_and_add_people(start_server, fixture):
     srv = start_server(**TEAM)
     admin = srv.bootstrap()
-    investors = seed_investors(admin, fixture, leave_out_colleagues=True)
+    investors = seed_mail_investors(admin, fixture, leave_out_colleagues=True)
     for mailbox in mailgen.TEAM_MAILBOXES:
         assert import_mbox(admin, fixture, mailbox).status == 200
     pending = admin.get("/api/email/proposals?limit=500").data
@@ -159,6 +140,13 @@ def test_proposals_log_touches_and_add_people(start_server, fixture):
               if any(i["address"] == person["address"] for i in m["investors"])]
     assert theirs and all(i["match_kind"] == "exact_email" for m in theirs for i in m["investors"]
                           if i["id"] == person["investor"]["id"] and i["address"] == person["address"])
+    # The rest of the touches in one step; people are never approved in bulk.
+    bulk = admin.post("/api/email/proposals/approve-touches", {})
+    assert bulk.status == 200 and bulk.data["approved"] == len(touches) - 1
+    assert admin.post("/api/email/proposals/approve-touches", {"ids": [persons[1]["id"]]}).status == 409
+    assert admin.post("/api/email/proposals/approve-touches", {"ids": "all"}).status == 400
+    left = admin.get("/api/email/proposals?limit=500").data
+    assert left and all(p["kind"] == "add_person" for p in left)
     rejected = admin.post(f"/api/email/proposals/{persons[1]['id']}/reject")
     assert rejected.status == 200 and rejected.data["status"] == "rejected"
     assert investors  # every fixture investor made it into the grid
@@ -171,7 +159,7 @@ def test_gmail_sync_backfills_resumes_and_matches_the_import(start_server, fixtu
                 gm.add_message(mailbox, fm.raw, thread_id=fm.gmail_thread_ids[mailbox])
         srv = start_server(**TEAM, CRM_GMAIL_API_URL=gm.url, CRM_GOOGLE_TOKEN_URL=gm.token_url)
         admin = srv.bootstrap()
-        seed_investors(admin, fixture)
+        seed_mail_investors(admin, fixture)
         assert admin.get("/api/email/status").data["enabled"] is False
         key = make_service_account_key(gm.token_url)
         saved = admin.request("POST", "/api/admin/email/service-account", raw=json.dumps(key).encode(),
@@ -179,13 +167,14 @@ def test_gmail_sync_backfills_resumes_and_matches_the_import(start_server, fixtu
         assert saved.status == 201 and "private_key" not in json.dumps(saved.json)
         key_file = srv.data_dir / "secrets" / "gmail-service-account.json"
         assert key_file.stat().st_mode & 0o777 == 0o600
-        for mailbox in mailgen.TEAM_MAILBOXES:
+        gm.fail("/messages", status=429, times=1, retry_after="1")  # the first backfill waits it out
+        for mailbox in mailgen.TEAM_MAILBOXES:  # enrolling starts the backfill
             assert admin.post("/api/email/accounts", {"email": mailbox}).status == 201
-        gm.fail("/messages", status=429, times=1, retry_after="1")
         assert admin.post("/api/email/sync", {}).status == 202
         wait_idle(admin)
         runs = admin.get("/api/email/sync/runs").data
-        assert {r["status"] for r in runs} == {"ok"} and {r["kind"] for r in runs} == {"backfill"}
+        assert {r["status"] for r in runs} == {"ok"}
+        assert {r["account"] for r in runs if r["kind"] == "backfill"} == set(mailgen.TEAM_MAILBOXES)
         stored = all_activity(admin)
         assert len(stored) == len(unique_ids(fixture, mailgen.TEAM_MAILBOXES))
         # Incremental: new mail arrives through the History API.
@@ -211,7 +200,7 @@ def test_gmail_sync_backfills_resumes_and_matches_the_import(start_server, fixtu
         other = launch(tmp_path / "other", **TEAM)
         try:
             other_admin = other.bootstrap()
-            seed_investors(other_admin, fixture)
+            seed_mail_investors(other_admin, fixture)
             for mailbox in mailgen.TEAM_MAILBOXES:
                 import_mbox(other_admin, fixture, mailbox)
             shape = lambda items: sorted((m["message_id"], m["direction"], tuple(sorted(
@@ -241,7 +230,7 @@ def test_a_sync_killed_mid_backfill_resumes_without_duplicates(start_server, fix
         env = {**TEAM, "CRM_GMAIL_API_URL": gm.url, "CRM_GOOGLE_TOKEN_URL": gm.token_url}
         srv = start_server(**env)
         admin = srv.bootstrap()
-        seed_investors(admin, fixture)
+        seed_mail_investors(admin, fixture)
         admin.request("POST", "/api/admin/email/service-account", raw=json.dumps(
             make_service_account_key(gm.token_url)).encode(), headers={"Content-Type": "application/json"})
         assert admin.post("/api/email/accounts", {"email": mailbox}).status == 201
@@ -274,7 +263,7 @@ def test_a_sync_killed_mid_backfill_resumes_without_duplicates(start_server, fix
 def test_mail_is_matched_again_when_the_grid_gains_a_person(start_server, fixture):
     srv = start_server(**TEAM)
     admin = srv.bootstrap()
-    investors = seed_investors(admin, fixture, leave_out_colleagues=True)
+    investors = seed_mail_investors(admin, fixture, leave_out_colleagues=True)
     for mailbox in mailgen.TEAM_MAILBOXES:
         import_mbox(admin, fixture, mailbox)
     inv = next(i for i in fixture.investors if len(i.people) > 1

@@ -267,7 +267,7 @@ def test_html_only_text_comes_from_html_and_html_is_kept_raw():
 def test_malformed_message_still_parses_with_problems_named():
     m = one("malformed")
     p = parse_message(m.raw)
-    assert p.message_id == m.message_id and p.sent_at is None
+    assert p.message_id == m.message_id and p.sent_at == m.sent_at  # dated by its Received header
     assert p.subject.startswith("Side letter comments déjà vu")
     assert p.sender == mime.Address("René Dubois", "rene@dubois-capital.example")
     assert p.to == [mime.Address("Ann Whitaker", "ann@fund.example")]
@@ -615,3 +615,11 @@ def test_html_large_inputs(html):
     check_sanitized(sanitize_html(html))
     html_to_text(html)
     assert time.process_time() - started < 3
+
+
+def test_a_message_with_an_unreadable_date_is_dated_by_its_received_header():
+    fixture = mailgen.generate()
+    broken = next(m for m in fixture.messages if m.kind == "malformed")
+    parsed = mime.parse_message(broken.raw)
+    assert "malformed Date header" in parsed.problems and "dated by its Received header" in parsed.problems
+    assert parsed.sent_at == broken.sent_at

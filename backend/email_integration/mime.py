@@ -789,6 +789,11 @@ def _parse(raw: bytes, cap: int) -> ParsedMessage:
         problems.append("no Date header")
     elif sent_at is None:
         problems.append("malformed Date header")
+    if sent_at is None:  # the newest Received line says when it arrived (after its last ';')
+        received = headers.raw("received", "Received")
+        sent_at = _iso_date(received.rpartition(";")[2]) if received and ";" in received else None
+        if sent_at:
+            problems.append("dated by its Received header")
 
     reader = _Reader(cap, problems)
     try:

@@ -63,6 +63,11 @@ def approve_proposal(req: Request) -> Reply:
     return ok(req.app.email.decide(req.principal, req.params["id"], True))
 
 
+def approve_touches(req: Request) -> Reply:
+    """Approve many touches at once (`ids`, or every pending touch when absent), in one step."""
+    return ok(req.app.email.approve_touches(req.principal, req.data.get("ids")))
+
+
 def reject_proposal(req: Request) -> Reply:
     """Reject a proposal (kept, marked rejected)."""
     return ok(req.app.email.decide(req.principal, req.params["id"], False))
@@ -159,6 +164,9 @@ ROUTES: list[Route] = [
     Route("GET", "/api/email/proposals", list_proposals, USER, scope="email:read", tag="email", query={
         "status": Field(choices=("pending", "approved", "rejected", "superseded", "all"), default="pending"),
         **page(100, 500)}),
+    Route("POST", "/api/email/proposals/approve-touches", approve_touches, USER, tag="email", body={
+        "ids": Field("any", nullable=True, schema={"type": "array", "maxItems": 5000, "items": {"type": "string"}},
+                     description="the touches to approve; absent: every pending touch")}),
     Route("POST", "/api/email/proposals/{id}/approve", approve_proposal, USER, tag="email"),
     Route("POST", "/api/email/proposals/{id}/reject", reject_proposal, USER, tag="email"),
     Route("GET", "/api/email/signals/{id}", investor_signals, USER, scope="email:read", tag="email"),

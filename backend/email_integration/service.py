@@ -43,6 +43,8 @@ class EmailCapture:
         self._imports_lock = threading.Lock()
         self._email_key: bytes | None = None
         self._grid_seen: tuple[int, dict | None] = (-1, None)   # grid version and matcher keys last matched
+        self._queued = False                 # a "sync now" waiting for the running sync
+        self._queue_lock = threading.Lock()
         self._signal_columns: set[str] = set()
         self._signals_day = ""
         db.on_reset(self._forget_grid)
@@ -112,7 +114,9 @@ class EmailCapture:
 
     def accounts(self) -> list[dict]:
         with self.db.read() as conn:
-            counts = dict(conn.execute("SELECT account_id, count(*) FROM email_sightings GROUP BY account_id"))
+            # Distinct emails: a mailbox imported and then synced holds each message twice.
+            counts = dict(conn.execute("SELECT account_id, count(DISTINCT message_id) FROM email_sightings"
+                                       " GROUP BY account_id"))
             rows = conn.execute(f"SELECT {ACCOUNT_FIELDS} FROM email_accounts WHERE archived_at IS NULL"
                                 " ORDER BY email").fetchall()
         out = []
@@ -156,6 +160,7 @@ class EmailCapture:
             raise Unprocessable(f"could not reach Gmail for {email}: {exc}", field="email") from None
         with self.db.transaction() as conn:
             self._upsert_account(conn, actor, email, "delegation")
+        self.sync_now(email)  # the backfill starts at once
         return next(a for a in self.accounts() if a["email"].lower() == email)
 
     def archive_account(self, actor: Principal, account_id: str) -> dict:
@@ -224,11 +229,21 @@ class EmailCapture:
         if account and not any(a["email"].lower() == account.lower() and a["auth"] != "import"
                                for a in self.accounts()):
             raise NotFound(f"{account} is not an enrolled mailbox")
-        if self.engine.lock.locked():
-            return {"started": False, "running": True}
-        threading.Thread(target=self.engine.sync_all, args=("manual", account), name="email-sync-now",
-                         daemon=True).start()
+        with self._queue_lock:
+            if self.engine.lock.locked():  # asked while a sync runs: one more pass of every mailbox after it
+                if self._queued:
+                    return {"started": False, "queued": True, "running": True}
+                self._queued, account = True, None
+            threading.Thread(target=self._sync_when_free, args=(account,), name="email-sync-now",
+                             daemon=True).start()
         return {"started": True, "running": True}
+
+    def _sync_when_free(self, account: str | None) -> None:
+        try:
+            self.engine.sync_all("manual", account, wait=True)
+        finally:
+            with self._queue_lock:
+                self._queued = False
 
     def status(self) -> dict:
         accounts = self.accounts()
@@ -276,9 +291,12 @@ class EmailCapture:
         if mailbox:
             mailbox = _clean_email(mailbox, field="mailbox")
         started = time.perf_counter()
-        progress = {"messages": 0, "bytes": 0, "done": False}
+        progress = {"messages": 0, "bytes": 0, "done": False, "started": True, "at": time.time()}
         if upload_id:
             with self._imports_lock:
+                # Finished uploads are forgotten after ten minutes (the screen has read them by then).
+                for key in [k for k, v in self.imports.items() if v["done"] and v["at"] < time.time() - 600]:
+                    del self.imports[key]
                 self.imports[upload_id[:64]] = progress
         counting = io.BufferedReader(_CountingReader(stream, progress), 1 << 16)
         raws = mime.split_mbox(counting) if content_type != "message/rfc822" else iter([counting.read()])
@@ -300,7 +318,7 @@ class EmailCapture:
             if not counts.fetched:
                 raise BadRequest("the file holds no email messages")
         finally:
-            progress.update(done=True, messages=counts.fetched)
+            progress.update(done=True, messages=counts.fetched, at=time.time())
             with self.db.transaction() as conn:
                 conn.execute("UPDATE email_sync_runs SET status = ?, finished_at = ?, duration_ms = ?, fetched = ?,"
                              " new = ?, duplicates = ?, matched = ?, errors_json = ? WHERE id = ?",
@@ -313,11 +331,11 @@ class EmailCapture:
         return counts.as_dict()
 
     def import_progress(self, upload_id: str) -> dict:
+        """How far an upload has got; one the server has not started reading yet is not started
+        (the browser may ask before its first bytes arrive)."""
         with self._imports_lock:
             found = self.imports.get(upload_id[:64])
-        if found is None:
-            raise NotFound(f"no upload {upload_id} is known")
-        return dict(found)
+        return dict(found) if found else {"messages": 0, "bytes": 0, "done": False, "started": False}
 
     def _start_import_run(self) -> str:
         run_id = new_id()
@@ -377,6 +395,24 @@ class EmailCapture:
                 self._decide_in(conn, actor, found, approve)
         with self.db.read() as conn:
             return queries.proposal(conn, proposal_id)
+
+    def approve_touches(self, actor: Principal, ids: list[str] | None = None) -> dict:
+        """Approve many "log a touch" proposals in one transaction: those named, or every pending
+        one. People are never added in bulk: each is a decision about who someone is."""
+        if ids is not None and (not isinstance(ids, list) or not all(isinstance(i, str) for i in ids)):
+            raise BadRequest("'ids' must be a list of proposal ids", field="ids")
+        with self.db.read() as conn:
+            pending, _ = queries.proposals(conn, "pending", limit=10 ** 6)
+        chosen = [p for p in pending if p["kind"] == "log_touch" and (ids is None or p["id"] in ids)]
+        if ids is not None and len(chosen) != len(set(ids)):
+            known = {p["id"] for p in chosen}
+            missing = [i for i in ids if i not in known]
+            raise Conflict(f"{len(missing)} of these are not pending touches (decided, people, or unknown):"
+                           f" {', '.join(missing[:5])}", code="not_pending", ids=missing)
+        with self.db.transaction() as conn:
+            for found in chosen:
+                self._decide_in(conn, actor, found, True)
+        return {"approved": len(chosen)}
 
     def _decide_in(self, conn, actor: Principal, found: dict, approve: bool) -> None:
         interaction_id = None

@@ -43,10 +43,10 @@ class SyncEngine:
                 f"SELECT {ACCOUNT_FIELDS} FROM email_accounts WHERE archived_at IS NULL AND auth != 'import'"
                 " ORDER BY email")]
 
-    def sync_all(self, trigger: str = "schedule", only: str | None = None) -> list[dict]:
+    def sync_all(self, trigger: str = "schedule", only: str | None = None, wait: bool = False) -> list[dict]:
         """Sync every enrolled mailbox (or `only` that address); one failing mailbox does not stop
-        the others. Returns the runs."""
-        if not self.lock.acquire(blocking=False):
+        the others. Returns the runs; none when another sync is running (unless `wait`)."""
+        if not self.lock.acquire(blocking=wait):
             return []
         try:
             runs = []

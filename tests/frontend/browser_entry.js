@@ -18,7 +18,7 @@ const { chromium } = require('playwright-core');
 const harness = require('./harness');
 const { CHROMIUM_ARGS: ARGS, PASSWORD, createFirstAdmin } = harness;
 const { base, step, watch, shot, expect, run } = harness.open('browser_entry', { shotPrefix: 'entry-', shotDelay: 200 });
-const { cellSel, newContext, apiFor, columnIndex, selectCell, waitCell, waitServer, paste } = require('./grid_page')(base, expect);
+const { cellSel, newContext, apiFor, columnIndex, selectCell, waitCell, waitServer, paste, phoneOverflow } = require('./grid_page')(base, expect);
 const t0 = Date.now();
 let reloading = false;
 
@@ -295,20 +295,7 @@ run(async () => {
     await pp.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await pp.getByRole('button', { name: 'Sign in' }).click();
     await pp.locator(cellSel(0, 0)).waitFor();
-    // What a person meets: can the page (or its content pane) be dragged sideways?
-    const overflow = async what => {
-      const [moved, culprit] = await pp.evaluate(() => {
-        const panes = [document.scrollingElement, document.querySelector('.content')].filter(Boolean);
-        const out = panes.map(el => { el.scrollLeft = 10000; const x = el.scrollLeft; el.scrollLeft = 0; return x; });
-        // The outermost element that sticks out and is not inside its own scroller (for the message).
-        const content = document.querySelector('.content');
-        const inScroller = el => { for (let p = el.parentElement; p && p !== content && p !== document.body; p = p.parentElement) if (/auto|scroll|hidden|clip/.test(getComputedStyle(p).overflowX)) return true; return false; };
-        const wide = [...document.querySelectorAll('.content *')].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && !inScroller(el));
-        const top = wide.find(el => !wide.includes(el.parentElement));
-        return [Math.max(...out), top ? top.tagName.toLowerCase() + '.' + [...top.classList].join('.') + ' ends at ' + Math.round(top.getBoundingClientRect().right) + ' px' : ''];
-      });
-      expect(moved <= 1, what + ' scrolls sideways by ' + moved + ' px on a 390 px phone' + (culprit ? ': ' + culprit : ''));
-    };
+    const overflow = what => phoneOverflow(pp, what);
     await overflow('the grid page');
     await shot(pp, '07-phone-grid');
     const nameW = await pp.locator(cellSel(0, 0)).evaluate(el => el.getBoundingClientRect().width);

@@ -88,5 +88,25 @@ module.exports = (base, expect) => {
     });
   }
 
-  return { squash, cellSel, newContext, apiFor, columnIndex, selectCell, cellText, waitCell, rowValues, waitServer, paste, copy };
+  // What a person meets on a phone: can the page (or its content pane) be dragged sideways? With
+  // `stillPage`, also: only the content pane scrolls, the page stays put under the bottom bar.
+  async function phoneOverflow(page, what, { stillPage = false } = {}) {
+    const [moved, culprit] = await page.evaluate(() => {
+      const panes = [document.scrollingElement, document.querySelector('.content')].filter(Boolean);
+      const out = panes.map(el => { el.scrollLeft = 10000; const x = el.scrollLeft; el.scrollLeft = 0; return x; });
+      // The outermost element that sticks out and is not inside its own scroller (for the message).
+      const content = document.querySelector('.content');
+      const inScroller = el => { for (let p = el.parentElement; p && p !== content && p !== document.body; p = p.parentElement) if (/auto|scroll|hidden|clip/.test(getComputedStyle(p).overflowX)) return true; return false; };
+      const wide = [...document.querySelectorAll('.content *')].filter(el => el.getBoundingClientRect().right > window.innerWidth + 1 && !inScroller(el));
+      const top = wide.find(el => !wide.includes(el.parentElement));
+      return [Math.max(...out), top ? top.tagName.toLowerCase() + '.' + [...top.classList].join('.') + ' ends at ' + Math.round(top.getBoundingClientRect().right) + ' px' : ''];
+    });
+    expect(moved <= 1, what + ' scrolls sideways by ' + moved + ' px on a 390 px phone' + (culprit ? ': ' + culprit : ''));
+    if (!stillPage) return;
+    const down = await page.evaluate(() => document.scrollingElement.scrollHeight - window.innerHeight);
+    expect(down <= 1, what + ': the page itself scrolls down by ' + down + ' px (something outside the content pane)');
+  }
+
+  return { squash, cellSel, newContext, apiFor, columnIndex, selectCell, cellText, waitCell, rowValues, waitServer, paste, copy,
+    phoneOverflow };
 };

@@ -2,8 +2,9 @@
    App frame: sidebar, top bar, user menu
    ======================================================================== */
 /* The screen registry. Each screen's file registers itself:
-     registerScreen({ path, label, short, icon, title, Page, admin, section, order, nav, parent, flush, crumb })
-   (`short`: the label under the icon in a phone's bottom bar, when `label` is too long for it)
+     registerScreen({ path, label, short, icon, title, Page, admin, section, order, nav, parent, flush, crumb, phone })
+   (`short`: the label under the icon in a phone's bottom bar, when `label` is too long for it;
+   `phone: false` leaves a screen reached from another one out of that bar)
    The sidebar, the frame's page and the breadcrumbs all read SCREENS, so a new screen is one new
    file plus one line in frontend/app/manifest.json. `parent` puts a screen under another one's
    nav item and crumb (Import under the grid); `crumb(route)` names the current tab; `flush`
@@ -49,6 +50,7 @@ function Sidebar({ route, user }) {
               const active = !!current && (current.path === n.path || (current.parent === n.path && !current.nav));  // a child with its own item lights only that
               return (
                 <a key={n.path} href={'#' + n.path} className={cx('nav-item', active && 'is-active')} data-short={n.short}
+                  data-phone={n.phone === false ? 'off' : undefined}
                   aria-current={active ? 'page' : undefined} title={n.label}>
                   <Icon name={n.icon} /><span>{n.label}</span>
                 </a>

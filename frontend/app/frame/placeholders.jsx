@@ -14,17 +14,6 @@ const PLACEHOLDERS = {
       ['CSV import and export', ' with type inference, idempotent re-imports and full cell history.'],
     ],
   },
-  communications: {
-    title: 'Communications', icon: 'mail', lede: 'Email threads and notes, attached to the right investor automatically.',
-    heading: 'Captured mail, linked to investors',
-    intro: 'Gmail threads with your LPs are captured and matched to investors by contact email and domain, so nobody has to forward or BCC.',
-    points: [
-      ['Gmail capture', ' of threads with known investor contacts, matched by address and domain.'],
-      ['Notes and calls', ' from the team and from the Matrix intake bot, each with its source.'],
-      ['Search', ' across mail, notes and investor records in one box.'],
-      ['Per-investor timeline', ': last touch, next step, and who on the team knows them best.'],
-    ],
-  },
   pipeline: {
     title: 'Pipeline', icon: 'kanban', lede: 'Your raise as a board: investors move left to right as they progress.',
     heading: 'A board of investors by stage',
@@ -63,7 +52,6 @@ const PLACEHOLDERS = {
 // What a coming screen will do, and what works today: no sample figures, which a first look
 // would read as the fund's own (and which would contradict the real grid).
 const PLACEHOLDER_TODAY = {
-  communications: [['grid', 'Log a call or a note on an investor', '#/grid', 'Open the grid'], ['upload', 'Bring contacts in with an Airtable export', '#/import', 'Import a CSV']],
   pipeline: [['grid', 'Track stages in the grid’s Status field and group it with a saved view', '#/grid', 'Open the grid'], ['zap', 'Keep lists up to date with rules', '#/automations', 'Automations']],
   dashboard: [['grid', 'Fund columns sum their commitments at the foot of the grid', '#/grid', 'Open the grid'], ['download', 'Export a view as CSV for a spreadsheet chart', '#/import', 'Export CSV']],
 };
@@ -102,8 +90,6 @@ function PlaceholderPage({ kind, user }) {
   );
 }
 
-registerScreen({ path: '/communications', label: 'Communications', short: 'Mail', icon: 'mail', title: 'Communications', order: 20,
-  Page: ({ user }) => <PlaceholderPage kind="communications" user={user} /> });
 registerScreen({ path: '/pipeline', label: 'Pipeline', icon: 'kanban', title: 'Pipeline', order: 30,
   Page: ({ user }) => <PlaceholderPage kind="pipeline" user={user} /> });
 registerScreen({ path: '/dashboard', label: 'Dashboard', icon: 'chart', title: 'Dashboard', order: 50,

@@ -89,6 +89,86 @@ function RowHistory({ rowId, version, byId }) {
   );
 }
 
+/* ---------- the investor's mail: latest conversations (Communications has them all) ---------- */
+function InvestorMailThread({ threadId }) {
+  const [state] = useAsync(() => api('/api/email/threads/' + encodeURIComponent(threadId)).then(r => r.data), [threadId]);
+  const t = state.data;
+  if (!t) return <div className="rp-mail-body"><div className="rp-empty">{state.error ? 'Couldn’t load this conversation: ' + state.error.message : <><Spinner /> Loading…</>}</div></div>;
+  return (
+    <ol className="rp-mail-body" aria-label={'Messages in ' + (t.subject || 'this conversation')}>
+      {(t.items || []).map(m => (
+        <li key={m.id} className="rp-mail-msg">
+          <div className="rp-mail-msg-head">
+            <MailDirection direction={m.direction} />
+            <span className="rp-mail-from">{mailName(m.from) || 'Unknown sender'}</span>
+            <time className="rp-mail-when" dateTime={m.sent_at} title={mailDate(m.sent_at)}>{mailShortDate(m.sent_at)}</time>
+          </div>
+          {m.body_text ? <MailText text={m.body_text} compact /> : <div className="rp-mail-none">{m.matched ? 'No text in this message.' : 'Headers only: not matched to an investor.'}</div>}
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+// Relationship signals from the investor's mail (who wrote when, never what), whether or not the
+// grid has columns for them.
+const STRENGTH_TONES = { 'Very strong': 'green', Strong: 'teal', Medium: 'yellow', Weak: 'orange', 'Very weak': 'gray' };
+function InvestorSignals({ investorId }) {
+  const [state] = useAsync(() => api('/api/email/signals/' + encodeURIComponent(investorId)).then(r => r.data), [investorId]);
+  const s = state.data;
+  if (!s || !s.relationship_strength) return null;
+  const item = (label, value, title) => (
+    <div className="rp-signal" title={title}><span className="rp-signal-k">{label}</span><span className="rp-signal-v">{value}</span></div>
+  );
+  return (
+    <div className="rp-signals" aria-label="Relationship signals">
+      {item('Strength', <span className={cx('cv-pill', 'cc-' + STRENGTH_TONES[s.relationship_strength])}>{s.relationship_strength}</span>,
+        'From how recently, how often and whether mail goes both ways')}
+      {item('From them', s.last_inbound ? <Time value={s.last_inbound} /> : '—', 'Their last email to the team')}
+      {item('To them', s.last_outbound ? <Time value={s.last_outbound} /> : '—', 'The team’s last email to them')}
+      {item('90 days', plural(s.touches_90d || 0, 'email'), 'Emails either way in the last 90 days')}
+      {s.knows_best && item('Knows them best', s.knows_best, 'Who on the team emails them most, recently')}
+    </div>
+  );
+}
+
+function InvestorMailSection({ investorId }) {
+  const [state] = useAsync(() => api('/api/email/threads?investor=' + encodeURIComponent(investorId) + '&limit=5')
+    .then(r => ({ items: r.data || [], total: r.total || 0 })), [investorId]);
+  const [open, setOpen] = useState(null);
+  useEffect(() => { setOpen(null); }, [investorId]);
+  const d = state.data;
+  return (
+    <section className="rp-section" aria-label="Email with this investor">
+      <div className="rp-h">
+        <span>Email</span>{d && d.total > 0 && <span className="rp-mail-n">{d.total.toLocaleString()}</span>}
+        <span className="spacer" />
+        <a className="rp-mail-all" href={'#/communications?investor=' + encodeURIComponent(investorId)}>All mail<Icon name="chevron-right" /></a>
+      </div>
+      <InvestorSignals investorId={investorId} />
+      {!d ? <div className="rp-empty">{state.error ? 'Couldn’t load the mail: ' + state.error.message : <><Spinner /> Loading mail…</>}</div>
+        : !d.items.length ? <div className="rp-empty">No mail with this investor yet. <a href="#/settings/email">Import or connect mail</a></div>
+        : (
+          <ul className="rp-mail">
+            {d.items.map(t => (
+              <li key={t.id} className={cx('rp-mail-item', open === t.id && 'is-open')}>
+                <button type="button" className="rp-mail-row" aria-expanded={open === t.id ? 'true' : 'false'} onClick={() => setOpen(o => (o === t.id ? null : t.id))}>
+                  <MailDirection direction={t.last && t.last.direction} />
+                  <span className="rp-mail-main">
+                    <span className="rp-mail-subject">{t.subject || '(no subject)'}</span>
+                    <span className="rp-mail-last">{t.last ? (t.last.from || '') + (t.last.snippet ? ': ' + t.last.snippet : '') : ''}</span>
+                  </span>
+                  <span className="rp-mail-meta">{t.messages > 1 && <span className="cm-count">{t.messages}</span>}<Time value={t.last_at} /></span>
+                </button>
+                {open === t.id && <InvestorMailThread threadId={t.id} />}
+              </li>
+            ))}
+          </ul>
+        )}
+    </section>
+  );
+}
+
 function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRestore }) {
   React.useSyncExternalStore(store.subscribe, store.getRev);
   const row = store.get(rowId);
@@ -196,6 +276,7 @@ function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRe
               ) : <div className="rp-empty">No people yet. {!ro && <button type="button" className="fb-add" onClick={() => setEditing(contactsCol.id)}><Icon name="user-plus" />Add a person</button>}</div>}
             </section>
           )}
+          <InvestorMailSection investorId={rowId} />
           {notesCol && (
             <section className="rp-section" aria-label="Notes about this investor">
               <div className="rp-h"><span>Notes</span></div>
