@@ -4,7 +4,7 @@
  * mailboxes were imported from tests/mailgen.py (tests/test_frontend_email.py sets that up and
  * names what to look for in EMAIL_BROWSER_CONFIG, a JSON file): sign in; open Communications
  * from the sidebar, pick an investor by typing part of its name, open a conversation and a
- * message (its text, and its HTML in a frame with an empty sandbox and remote images blocked),
+ * message (its text, and its HTML in a frame sandboxed but for opening links in a new tab, remote images blocked),
  * narrow the list with a word; People: search a person and see their last touch; the grid: open
  * the investor's panel and its Email section; Settings -> Email: approve a proposal (it leaves
  * the pending list) and upload an .mbox through the file input (progress, then the counts).
@@ -83,12 +83,24 @@ run(async () => {
     await msgs.first().locator('.mail-msg-head').click();
     const frame = msgs.first().locator('iframe.mail-frame');
     await frame.waitFor();
-    expect(await frame.getAttribute('sandbox') === '', 'the message frame\'s sandbox is ' + JSON.stringify(await frame.getAttribute('sandbox')));
+    // No scripts, no origin: the only power the frame has is opening its links in a new tab.
+    expect(await frame.getAttribute('sandbox') === 'allow-popups allow-popups-to-escape-sandbox', 'the message frame\'s sandbox is ' + JSON.stringify(await frame.getAttribute('sandbox')));
     const srcdoc = await frame.getAttribute('srcdoc');
     expect(srcdoc.includes(cfg.htmlText), 'the frame does not hold the message: ' + srcdoc.slice(0, 300));
     expect(!/<script|onclick|javascript:/i.test(srcdoc), 'the frame holds active content: ' + srcdoc);
     await page.frameLocator('.cm-thread.is-open iframe.mail-frame').getByText(cfg.htmlText).waitFor();
     await msgs.first().locator('.mail-blocked', { hasText: 'Remote images blocked' }).waitFor();
+    // A link in the letter opens in a new tab (its own page, not the app's), to where it says
+    // (the address does not exist offline: the request is what shows where it went).
+    const link = page.frameLocator('.cm-thread.is-open iframe.mail-frame').locator('a[href^="https://"]').first();
+    const href = await link.getAttribute('href');
+    const [tab, asked] = await Promise.all([
+      page.context().waitForEvent('page'),
+      page.context().waitForEvent('request', r => r.url().startsWith('https://')),
+      link.click(),
+    ]);
+    expect(asked.url() === href && tab !== page, 'the link asked for ' + asked.url() + ', not ' + href);
+    await tab.close();
     await msgs.first().locator('.mail-headers dd', { hasText: cfg.personEmail }).waitFor();
     await thread.evaluate(el => { const c = document.querySelector('.content'); c.scrollTop += el.getBoundingClientRect().top - 70; });
     await shot(page, '02-thread');

@@ -130,7 +130,7 @@ function MailHtmlFrame({ html, text }) {
   const blocked = /data-blocked-src=/.test(html || '');
   return (
     <div className="mail-html" ref={box}>
-      <iframe className="mail-frame" sandbox="" srcDoc={doc} title="Message body" referrerPolicy="no-referrer" style={{ height: tall ? '80vh' : guess }} />
+      <iframe className="mail-frame" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={doc} title="Message body" referrerPolicy="no-referrer" style={{ height: tall ? '80vh' : guess }} />
       <div className="mail-frame-foot">
         {blocked && <span className="mail-blocked" title="Remote images can tell the sender the mail was opened; they are never loaded."><MailGlyph name="image-off" />Remote images blocked</span>}
         <span className="spacer" />
