@@ -110,8 +110,8 @@ def end_to_end(raws: list[bytes]) -> dict:
                                ("text search", "/api/email/activity?q=allocation&limit=50")):
                 times = []
                 for _ in range(5):
-                    status, _, server_ms, _, _ = api.call("GET", path)
-                    assert status == 200
+                    status, reply, server_ms, _, _ = api.call("GET", path)
+                    assert status == 200, (path, status, reply[:300])
                     times.append(server_ms)
                 reads[what] = sorted(times)[2]
         finally:
