@@ -33,6 +33,7 @@ from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotA
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .grid import automations, collab, routes as grid_routes, store as grid, views
 from .email_integration import routes as email_routes, service as email_service, sync as email_sync
+from .intake import routes as intake_routes, service as intake_service
 from .interactions import log as interactions, routes as interaction_routes
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
@@ -78,6 +79,7 @@ class App:
         self.views = views.Views(self.db, self.grid)
         self.backups = backups.Backups(self.db, settings.data_dir)
         self.email = email_service.EmailCapture(self.db, self.grid, settings)
+        self.intake = intake_service.Intake(self.grid)
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -175,7 +177,7 @@ SYSTEM_ROUTES: list[Route] = [
     Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
 ]
 ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
-                       *interaction_routes.ROUTES, *email_routes.ROUTES]
+                       *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 

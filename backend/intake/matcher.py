@@ -1,0 +1,173 @@
+"""Which existing investors a name and an email from a chat note (or any new record) could be:
+ranked candidates with a score in 0..1 and the reasons, so a person approving a new investor is
+never blind to a near-duplicate. Pure (no database).
+
+Scores: a person's exact email 1.0; the same name once legal suffixes, accents and punctuation
+are gone 0.95 ("Acme Capital" = "Acme Capital LLC"); a person's name with nicknames folded 0.9
+("Charlie Dunn" = "Charles Dunn"); an email within two edits of a person's 0.85; the same
+organisation domain (never free mail) 0.7; otherwise token overlap of the names, up to 0.8.
+A score >= LIKELY (0.5) means "likely the same investor"; unrelated names stay below it."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from ..email_integration.matching import FREE_MAIL_DOMAINS, domain_of
+
+LIKELY = 0.5
+MAX_CANDIDATES = 5
+LEGAL_SUFFIXES = frozenset("""
+llc l.l.c lp l.p llp l.l.p lllp inc incorporated ltd limited plc gmbh ag sa s.a sas sarl bv b.v nv
+co corp corporation company pte pty kg kgaa ab oy as aps spa srl sl bhd lda ulc
+""".split())
+# Words that say little about which organisation it is: they count less in the overlap.
+WEAK_WORDS = frozenset("""
+the and of capital partners partner fund funds family office offices investments investment
+management group holdings holding ventures venture advisors advisers associates trust foundation
+endowment asset assets wealth global international
+fonds fondation patrimoine gestion famille stiftung vermogen verwaltung beteiligungen familie
+fondo fondazione famiglia fundacion familia gestao
+""".split())
+# Letters NFKD does not take apart.
+LETTERS = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ß": "ss",
+                         "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "þ": "th", "Þ": "th", "ı": "i"})
+NICKNAMES = {
+    "charlie": "charles", "chuck": "charles", "chas": "charles", "bill": "william", "billy": "william",
+    "will": "william", "willy": "william", "liam": "william", "bob": "robert", "bobby": "robert",
+    "rob": "robert", "robbie": "robert", "bert": "robert", "liz": "elizabeth", "lizzie": "elizabeth",
+    "beth": "elizabeth", "betty": "elizabeth", "eliza": "elizabeth", "libby": "elizabeth",
+    "jim": "james", "jimmy": "james", "jamie": "james", "mike": "michael", "mikey": "michael",
+    "mick": "michael", "dave": "david", "davy": "david", "tom": "thomas", "tommy": "thomas",
+    "dick": "richard", "rick": "richard", "ricky": "richard", "rich": "richard", "rich.": "richard",
+    "joe": "joseph", "joey": "joseph", "jo": "josephine", "kate": "katherine", "katie": "katherine",
+    "kathy": "katherine", "cathy": "catherine", "kat": "katherine", "sue": "susan", "susie": "susan",
+    "jen": "jennifer", "jenny": "jennifer", "jenn": "jennifer", "alex": "alexander", "al": "albert",
+    "andy": "andrew", "drew": "andrew", "tony": "anthony", "ben": "benjamin", "benji": "benjamin",
+    "dan": "daniel", "danny": "daniel", "ed": "edward", "eddie": "edward", "ted": "edward",
+    "ned": "edward", "fred": "frederick", "freddie": "frederick", "greg": "gregory", "hank": "henry",
+    "harry": "henry", "jack": "john", "johnny": "john", "jon": "jonathan", "larry": "lawrence",
+    "matt": "matthew", "nick": "nicholas", "nicky": "nicholas", "pat": "patrick", "patty": "patricia",
+    "peggy": "margaret", "maggie": "margaret", "meg": "margaret", "pete": "peter", "ron": "ronald",
+    "ronnie": "ronald", "sam": "samuel", "sammy": "samuel", "steve": "steven", "stephen": "steven",
+    "stu": "stuart", "tim": "timothy", "timmy": "timothy", "vicky": "victoria", "vic": "victor",
+    "wes": "wesley", "zach": "zachary", "zack": "zachary", "chris": "christopher", "kit": "christopher",
+    "abby": "abigail", "becky": "rebecca", "becca": "rebecca", "debbie": "deborah", "deb": "deborah",
+    "mandy": "amanda", "nate": "nathan", "nat": "nathaniel", "ollie": "oliver", "phil": "philip",
+    "ray": "raymond", "sandy": "alexandra", "sasha": "alexander", "theo": "theodore", "val": "valerie",
+}
+
+
+@dataclass
+class Candidate:
+    investor_id: str
+    name: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"investor_id": self.investor_id, "name": self.name, "score": round(self.score, 3),
+                "reasons": self.reasons, "people": [{"name": p.get("name"), "email": p.get("email")}
+                                                    for p in self.people]}
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents gone, '&' as 'and', punctuation as spaces."""
+    text = unicodedata.normalize("NFKD", (text or "").translate(LETTERS)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9.]+", " ", text.replace("&", " and ")).strip()
+
+
+def name_tokens(text: str) -> list[str]:
+    """The words of an organisation's name that identify it: no legal suffixes, no dots."""
+    words = [w.strip(".") for w in _fold(text).split()]
+    kept = [w for w in words if w and w not in LEGAL_SUFFIXES and w.replace(".", "") not in LEGAL_SUFFIXES]
+    return [w.replace(".", "") for w in kept if w.replace(".", "")]
+
+
+def person_key(text: str) -> tuple[str, ...]:
+    """A person's name with nicknames folded ("Charlie Dunn" -> ("charles", "dunn"))."""
+    words = [w.replace(".", "") for w in _fold(text).split() if w.replace(".", "")]
+    return tuple(NICKNAMES.get(w, w) for w in words)
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Levenshtein distance, giving up (limit) once it is certainly above `limit - 1`."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) >= limit:
+            return limit
+        previous = current
+    return min(previous[-1], limit)
+
+
+def _overlap(a: list[str], b: list[str]) -> float:
+    """Weighted Jaccard of two names' words: weak words ("Capital") count a quarter."""
+    if not a or not b:
+        return 0.0
+    weight = lambda w: 0.25 if w in WEAK_WORDS else 1.0
+    sa, sb = set(a), set(b)
+    shared = sum(weight(w) for w in sa & sb)
+    total = sum(weight(w) for w in sa | sb)
+    strong_shared = any(w not in WEAK_WORDS for w in sa & sb)
+    return shared / total if total and strong_shared else 0.0
+
+
+def score(query: str, email: str, name: str, people: list[dict]) -> tuple[float, list[str]]:
+    """How likely `query` (a name: an organisation or a person) and `email` are this investor."""
+    reasons: list[tuple[float, str]] = []
+    address = (email or "").strip().lower()
+    q_tokens, i_tokens = name_tokens(query), name_tokens(name)
+    if address:
+        for person in people:
+            theirs = (person.get("email") or "").strip().lower()
+            if not theirs:
+                continue
+            if theirs == address:
+                reasons.append((1.0, f"{person.get('name') or theirs} has this email"))
+            elif "@" in address and edit_distance(theirs, address) <= 2:
+                reasons.append((0.85, f"email close to {theirs}"))
+        domain = domain_of(address)
+        if "@" in address and domain not in FREE_MAIL_DOMAINS and any(
+                domain_of(p.get("email") or "") == domain for p in people):
+            reasons.append((0.7, f"same domain as its people ({domain})"))
+    if q_tokens and q_tokens == i_tokens:
+        reasons.append((0.95, "same name" if _fold(query) == _fold(name) else "same name but for punctuation or legal suffix"))
+    elif q_tokens:
+        overlap = _overlap(q_tokens, i_tokens)
+        if overlap > 0:
+            reasons.append((0.8 * overlap, f"shares {', '.join(sorted(set(q_tokens) & set(i_tokens)))}"))
+    key = person_key(query)
+    if len(key) >= 2:
+        for person in people:
+            theirs = person_key(person.get("name") or "")
+            if len(theirs) >= 2 and theirs[0] == key[0] and theirs[-1] == key[-1]:
+                same = _fold(person.get("name") or "") == _fold(query)
+                reasons.append((0.95 if same else 0.9, f"{person.get('name')} is one of its people"
+                                + ("" if same else " (a nickname)")))
+    if not reasons:
+        return 0.0, []
+    reasons.sort(key=lambda r: -r[0])
+    best = reasons[0][0]
+    # Two independent signs (a name and an email domain) are stronger than either.
+    if len(reasons) > 1 and best < 1.0:
+        best = min(0.99, best + 0.1 * reasons[1][0])
+    return best, [text for _, text in reasons]
+
+
+def candidates(query: str, email: str, investors: Iterable[tuple[str, str, list[dict]]],
+               limit: int = MAX_CANDIDATES) -> list[Candidate]:
+    """The best matches among (investor id, name, people), best first, at most `limit`."""
+    found = []
+    for investor_id, name, people in investors:
+        value, reasons = score(query, email, name or "", people or [])
+        if value > 0.2:
+            found.append(Candidate(investor_id, name or "", value, reasons, list(people or [])))
+    found.sort(key=lambda c: (-c.score, c.name.lower()))
+    return found[:limit]

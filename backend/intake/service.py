@@ -1,0 +1,22 @@
+"""The intake service on the app: candidates for a name and an email among the grid's live
+investors (the match the bot's card shows)."""
+from __future__ import annotations
+
+from . import matcher
+from ..errors import BadRequest
+
+
+class Intake:
+    def __init__(self, grid):
+        self.grid = grid
+
+    def match(self, query: str | None, email: str | None) -> list[dict]:
+        """Ranked candidates, best first, at most five; a score >= 0.5 is likely the same investor."""
+        if not (query or "").strip() and not (email or "").strip():
+            raise BadRequest("give a name (q) or an email to match", field="q")
+        columns = self.grid.columns()
+        name_col = next(c["id"] for c in columns if c.get("primary"))
+        people_col = next((c["id"] for c in columns if c["type"] == "contacts"), None)
+        investors = ((rid, values.get(name_col), values.get(people_col) or [] if people_col else [])
+                     for rid, values in self.grid.live_rows())
+        return [c.as_dict() for c in matcher.candidates(query or "", email or "", investors)]
