@@ -144,3 +144,30 @@ def test_helpers():
     assert edit_distance("jane@acme.com", "jnae@acme.com") == 2
     assert edit_distance("kitten", "sitting") == 3
     assert edit_distance("a" * 50, "b" * 50) == 3
+
+
+@pytest.mark.parametrize("query, email, name, people, same", PAIRS,
+                         ids=[f"{q or e or '-'}~{n}" for q, e, n, _, _ in PAIRS])
+def test_the_index_finds_what_scoring_everyone_finds(query, email, name, people, same):
+    """The index only narrows who is scored: a likely match is never lost to it."""
+    from backend.intake.matcher import MatchIndex
+    investors = [("it", name, people), ("other", "Quasar Holdings", [{"name": "Zed Quill", "email": "zq@quasar.io"}])]
+    full = [c.investor_id for c in candidates(query, email, investors) if c.score >= LIKELY]
+    indexed = [c.investor_id for c in MatchIndex(investors).candidates(query, email) if c.score >= LIKELY]
+    assert indexed == full
+
+
+def test_the_index_is_fast_on_a_big_grid():
+    import random
+    import time
+    from backend.intake.matcher import MatchIndex
+    rng = random.Random(1)
+    words = ["Acme", "Blue", "Heron", "Granite", "Peak", "Summit", "Ridge", "Oak", "Cedar", "Finch", "Kestrel", "Pine"]
+    investors = [(str(i), f"{rng.choice(words)} {rng.choice(words)} Capital {i}",
+                  [{"name": f"Person {i}", "email": f"p{i}@inv{i}.com"}]) for i in range(50_000)]
+    investors.append(("dunn", "Dunn Family Office", [{"name": "Charles Dunn", "email": "cd@dunnfo.com"}]))
+    index = MatchIndex(investors)
+    started = time.perf_counter()
+    found = index.candidates("Charlie Dunn", "charlie@dunnfo.com")
+    elapsed = time.perf_counter() - started
+    assert found[0].investor_id == "dunn" and elapsed < 0.5, elapsed

@@ -171,3 +171,46 @@ def candidates(query: str, email: str, investors: Iterable[tuple[str, str, list[
             found.append(Candidate(investor_id, name or "", value, reasons, list(people or [])))
     found.sort(key=lambda c: (-c.score, c.name.lower()))
     return found[:limit]
+
+
+class MatchIndex:
+    """The investors by the keys a match needs, so a query scores only the few that share one
+    (a word of the name, a person, the start or end of an email's local part, its domain) instead
+    of the whole grid."""
+
+    def __init__(self, investors: Iterable[tuple[str, str, list[dict]]]):
+        self.investors: list[tuple[str, str, list[dict]]] = []
+        self.keys: dict[str, set[int]] = {}
+        for index, (investor_id, name, people) in enumerate(investors):
+            self.investors.append((investor_id, name or "", list(people or [])))
+            for key in self._keys(name or "", "", people or []):
+                self.keys.setdefault(key, set()).add(index)
+
+    @staticmethod
+    def _keys(name: str, email: str, people: list[dict]) -> set[str]:
+        tokens = name_tokens(name)
+        strong = [t for t in tokens if t not in WEAK_WORDS]
+        keys = {"t:" + t for t in (strong or tokens)}
+        for person in people:
+            key = person_key(person.get("name") or "")
+            if len(key) >= 2:
+                keys.add(f"p:{key[0]}:{key[-1]}")
+        addresses = [(p.get("email") or "").strip().lower() for p in people] + [email.strip().lower()]
+        for address in filter(None, addresses):
+            local, _, domain = address.partition("@")
+            # A typo of one or two letters keeps the start or the end of the local part.
+            keys.update(("lp:" + local[:4], "ls:" + local[-4:]))
+            if domain:
+                keys.add("d:" + domain)
+        return keys
+
+    def candidates(self, query: str, email: str, limit: int = MAX_CANDIDATES) -> list[Candidate]:
+        """The same answer as `candidates` over every investor, from the ones sharing a key."""
+        keys = self._keys(query, email, [])
+        keys |= {f"p:{k[0]}:{k[-1]}" for k in [person_key(query)] if len(k) >= 2}
+        picked: set[int] = set()
+        for key in keys:
+            if key.startswith("d:") and key[2:] in FREE_MAIL_DOMAINS:
+                continue  # a free-mail domain is no key (the local part still is)
+            picked |= self.keys.get(key, set())
+        return candidates(query, email, (self.investors[i] for i in sorted(picked)), limit)
