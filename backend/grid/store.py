@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from .. import audit
 from . import column_types as ct, formula_columns, placement
-from .cache import Column, GridCache, GridView, Row, shed
+from .cache import Column, GridCache, GridView, Row, _dumps, shed
+from .feed import ChangeFeed
 from ..db import Database, new_id, new_ids, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..principal import Principal
@@ -33,7 +34,6 @@ BUILTIN_FIELDS = ("name", "list", "notes", "lead_source")
 # Computed columns read straight off the investor row.
 METADATA_FIELDS = {"created_time": "created_at", "last_modified_time": "updated_at", "last_modified_by": "updated_by"}
 MAX_COLUMNS = 500
-CHANGES_PAGE = 2000
 PUBLISH_WHOLE_ABOVE = 2000  # a write that replaced more rows than this publishes a whole new view
 MAX_BATCH = 5000
 
@@ -66,12 +66,8 @@ def collector_paused():
             gc.enable()
 
 
-# One encoder for the module: json.dumps with options builds a new encoder on every call, which
-# is a third of the cost of serialising a grid row.
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
-
-class Grid:
+class Grid(ChangeFeed):
     """Reads and writes of the grid. One instance per server."""
 
     def __init__(self, db: Database, on_change: Callable[[int], None] | None = None,
@@ -314,44 +310,6 @@ class Grid:
             hit = (hit[0], hit[1], gzip.compress(hit[1], 1))
             view.responses[key] = hit
         return hit[1], hit[2]
-
-    def history(self, row_id: str, limit: int = 500) -> list[dict]:
-        with self.db.read() as conn:
-            if conn.execute("SELECT 1 FROM investors WHERE id = ?", (row_id,)).fetchone() is None:
-                raise NotFound(f"investor {row_id} does not exist")
-            names = dict(conn.execute("SELECT id, name FROM grid_columns"))
-            rows = conn.execute(
-                "SELECT seq, at, actor_type, actor_id, actor_name, kind, column_id, old, new, row_version"
-                " FROM grid_changes WHERE investor_id = ? AND kind != 'signals' ORDER BY seq DESC LIMIT ?",
-                (row_id, limit)).fetchall()
-        return [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
-                 "column_id": r[6], "column_name": names.get(r[6]), "old": json.loads(r[7]) if r[7] else None,
-                 "new": json.loads(r[8]) if r[8] else None, "row_version": r[9]} for r in rows]
-
-    def changes_since(self, since: int) -> dict:
-        """Changes after `since` up to the published version, with the current state of every row
-        they touched (so a client never holds a version newer than the rows it was given)."""
-        view = self.view()
-        with self.db.read() as conn:
-            rows = conn.execute(
-                "SELECT seq, at, actor_type, actor_id, actor_name, kind, investor_id, column_id, new, row_version"
-                " FROM grid_changes WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
-                (since, view.seq, CHANGES_PAGE + 1)).fetchall()
-        more = len(rows) > CHANGES_PAGE
-        rows = rows[:CHANGES_PAGE]
-        changes = [{"seq": r[0], "at": r[1], "by": {"type": r[2], "id": r[3], "name": r[4]}, "kind": r[5],
-                    "row_id": r[6], "column_id": r[7], "value": json.loads(r[8]) if r[8] else None,
-                    "row_version": r[9]} for r in rows]
-        touched = list(dict.fromkeys(c["row_id"] for c in changes if c["row_id"]))
-        if since > view.seq:  # the client saw a future that no longer exists (a restore)
-            return {"version": view.seq, "changes": [], "rows": [], "more": False, "reset": True}
-        current = json.loads(_dumps([view.rows[rid].as_dict() for rid in touched if rid in view.rows]))
-        payload = {"version": changes[-1]["seq"] if changes else since, "changes": changes,
-                   "rows": current, "more": more,
-                   "columns_changed": any(c["kind"] == "column" for c in changes)}
-        if payload["columns_changed"]:
-            payload["columns"] = [c.as_dict(i) for i, c in enumerate(view.columns)]
-        return payload
 
     # --- writes: shared machinery ---------------------------------------------------------------
 
@@ -1148,24 +1106,6 @@ class Grid:
             self._build(conn)
             return counts
         return self._write(work)
-
-    def archived(self) -> dict:
-        """Everything archived, for the admin's restore screen."""
-        with self.db.read() as conn:
-            investors = [{"id": r[0], "name": r[1] or None, "archived_at": r[2], "archived_by": r[3]} for r in conn.execute(
-                "SELECT id, name, archived_at, archived_by FROM investors WHERE archived_at IS NOT NULL"
-                " ORDER BY archived_at DESC")]
-            columns = [{"id": r[0], "name": r[1], "type": r[2], "archived_at": r[3]} for r in conn.execute(
-                "SELECT id, name, type, archived_at FROM grid_columns WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
-            views = [{"id": r[0], "name": r[1], "shared": bool(r[2]), "archived_at": r[3]} for r in conn.execute(
-                "SELECT id, name, shared, archived_at FROM views WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
-            rules = [{"id": r[0], "name": r[1], "archived_at": r[2]} for r in conn.execute(
-                "SELECT id, name, archived_at FROM automation_rules WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
-            people = [{"id": r[0], "name": r[1] or None, "email": r[2], "investor_id": r[3], "investor_name": r[4] or None,
-                       "archived_at": r[5]} for r in conn.execute(
-                "SELECT c.id, c.name, c.email, c.investor_id, i.name, c.archived_at FROM contacts c"
-                " JOIN investors i ON i.id = c.investor_id WHERE c.archived_at IS NOT NULL ORDER BY c.archived_at DESC")]
-        return {"investors": investors, "columns": columns, "views": views, "automations": rules, "contacts": people}
 
     # --- seeding -------------------------------------------------------------------------------
 
