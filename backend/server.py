@@ -79,7 +79,7 @@ class App:
         self.views = views.Views(self.db, self.grid)
         self.backups = backups.Backups(self.db, settings.data_dir)
         self.email = email_service.EmailCapture(self.db, self.grid, settings)
-        self.intake = intake_service.Intake(self.grid)
+        self.intake = intake_service.Intake(self.db, self.grid)
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 

@@ -11,7 +11,7 @@ CORE = {"audit", "config", "db", "errors", "mailer", "migrate", "periodic", "pri
 PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").exists()}
 # Which capability may use which: a dependency is a promise, so it is listed here on purpose.
 MAY_IMPORT = {"auth": set(), "interactions": set(), "grid": {"interactions"}, "backups": set(),
-              "email_integration": {"interactions", "grid"}, "intake": {"email_integration"}}
+              "email_integration": {"interactions", "grid"}, "intake": {"email_integration", "interactions"}}
 
 
 def modules():

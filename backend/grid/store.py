@@ -615,13 +615,20 @@ class Grid(ChangeFeed):
         return row
 
     def create_row(self, actor: Principal, raw_values: Any, audit_action: str = "investor.created",
-                   before: str | None = None, after: str | None = None) -> dict:
-        """A new investor at the end of the grid, or just above (`before`) or below (`after`) one."""
+                   before: str | None = None, after: str | None = None,
+                   then: Callable[[sqlite3.Connection, dict], Any] | None = None) -> dict:
+        """A new investor at the end of the grid, or just above (`before`) or below (`after`) one;
+        `then(conn, row)` runs in the same transaction (another module's record of it)."""
         if before and after:
             raise BadRequest("give 'before' or 'after', not both", field="before")
         place = ("before", before) if before else ("after", after) if after else None
-        return self._write(lambda conn, columns: self._create_row(
-            conn, actor, columns, raw_values, audit_action, place=place).as_dict())
+
+        def work(conn, columns):
+            row = self._create_row(conn, actor, columns, raw_values, audit_action, place=place).as_dict()
+            if then:
+                then(conn, row)
+            return row
+        return self._write(work)
 
     def create_rows(self, actor: Principal, rows_values: list, reason: str = "created") -> list[dict]:
         """Many new investors in one transaction: all or none (a bad value names its row)."""

@@ -1,8 +1,13 @@
 """HTTP handlers for intake from chat (the Matrix bot's service token calls them)."""
 from __future__ import annotations
 
-from ..routing import USER, Reply, Request, Route, ok
+from ..interactions import log as interaction_log
+from ..routing import USER, Reply, Request, Route, created, ok
 from ..validation import Field
+
+REF = Field(min_length=1, max_length=300, nullable=True,
+            description="the chat event that asked: a ref already committed returns its first result (200)")
+SOURCE = Field(choices=interaction_log.SOURCES, description="provenance shown in the panel and the activity feed")
 
 
 def match(req: Request) -> Reply:
@@ -10,8 +15,30 @@ def match(req: Request) -> Reply:
     return ok(req.app.intake.match(req.args["q"], req.args["email"]))
 
 
+def create_investor(req: Request) -> Reply:
+    """A new investor from chat, with its people, values and note, through the grid's write path."""
+    row, made = req.app.intake.create_investor(req.principal, req.data)
+    return created(row) if made else ok(row)
+
+
+def log_communication(req: Request) -> Reply:
+    """A note, meeting or call on an existing investor from chat, with its provenance."""
+    entry, made = req.app.intake.log_communication(req.principal, req.data)
+    return created(entry) if made else ok(entry)
+
+
 ROUTES: list[Route] = [
     Route("GET", "/api/intake/match", match, USER, scope="intake:match", tag="intake", query={
         "q": Field(max_length=200, description="a name: an organisation or a person"),
         "email": Field(max_length=254, description="an email address from the note")}),
+    Route("POST", "/api/intake/investor", create_investor, USER, scope="intake:write", tag="intake", body={
+        "name": Field(required=True, min_length=1, max_length=200),
+        "people": Field("any", nullable=True, schema={"type": "array", "maxItems": 50, "items": {"type": "object"}}),
+        "values": Field("object", nullable=True), "note": Field(max_length=100_000, nullable=True),
+        "source": SOURCE, "ref": REF}),
+    Route("POST", "/api/fundraising/log-communication", log_communication, USER, scope="intake:write",
+          tag="intake", body={
+              "investor_id": Field(required=True, min_length=1, max_length=64), "kind": Field(choices=interaction_log.KINDS),
+              "summary": Field(required=True, min_length=1, max_length=500), "body": Field(max_length=100_000, nullable=True),
+              "occurred_at": Field(max_length=40, nullable=True), "source": SOURCE, "ref": REF}),
 ]

@@ -16,7 +16,7 @@ SOURCES = ("ui", "matrix_intake", "gmail", "automation", "import", "api")
 FIELDS = "id, investor_id, at, occurred_at, kind, source, actor_type, actor_id, actor_name, summary, body, ref"
 
 
-def _dict(row) -> dict:
+def entry_dict(row) -> dict:
     return {"id": row[0], "investor_id": row[1], "at": row[2], "occurred_at": row[3], "kind": row[4],
             "source": row[5], "by": {"type": row[6], "id": row[7], "name": row[8]}, "summary": row[9],
             "body": row[10], "ref": json.loads(row[11]) if row[11] else None}
@@ -33,8 +33,9 @@ def record(conn: sqlite3.Connection, actor: Principal, investor_id: str, kind: s
 
 
 def add(db: Database, actor: Principal, investor_id: str, kind: str, source: str, summary: str,
-        body: str | None, occurred_at: str | None, ref: dict | None = None) -> dict:
-    """A person's or a bot's note/meeting/email about an investor (validated, audited)."""
+        body: str | None, occurred_at: str | None, ref: dict | None = None, then=None) -> dict:
+    """A person's or a bot's note/meeting/email about an investor (validated, audited);
+    `then(conn, entry_id)` runs in the same transaction."""
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     if source not in SOURCES:
@@ -50,14 +51,16 @@ def add(db: Database, actor: Principal, investor_id: str, kind: str, source: str
         entry_id = record(conn, actor, investor_id, kind, source, summary, body, occurred_at, ref)
         audit.record(conn, actor, "interaction.added", "investor", investor_id,
                      {"interaction_id": entry_id, "kind": kind, "source": source, "summary": summary})
-        return _dict(conn.execute(f"SELECT {FIELDS} FROM interactions WHERE id = ?", (entry_id,)).fetchone())
+        if then:
+            then(conn, entry_id)
+        return entry_dict(conn.execute(f"SELECT {FIELDS} FROM interactions WHERE id = ?", (entry_id,)).fetchone())
 
 
 def for_investor(conn: sqlite3.Connection, investor_id: str, limit: int, offset: int) -> tuple[list[dict], int]:
     total = conn.execute("SELECT count(*) FROM interactions WHERE investor_id = ?", (investor_id,)).fetchone()[0]
     rows = conn.execute(f"SELECT {FIELDS} FROM interactions WHERE investor_id = ?"
                         " ORDER BY occurred_at DESC, at DESC LIMIT ? OFFSET ?", (investor_id, limit, offset))
-    return [_dict(r) for r in rows], total
+    return [entry_dict(r) for r in rows], total
 
 
 class InteractionLog:
