@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grid_bench import Api, free_port, start, stop  # noqa: E402
+from grid_bench import Api, first_admin, free_port, start, stop  # noqa: E402
 from import_bench import make_csv  # noqa: E402
 
 TARGET_MS = 100.0
@@ -42,10 +42,8 @@ def main() -> int:
         port = free_port()
         proc = start(tmp, port)
         try:
-            status, body, *_ = Api(port).call("POST", "/api/auth/register", {
-                "username": "bench", "email": "bench@fund.example", "password": "bench password 1"})
-            token = json.loads(body)["token"]
-            api = Api(port, token)
+            api = first_admin(port)
+            token = api.token
             status, body, *_ = api.call("POST", "/api/fundraising/rows", {"values": {"Name": "Reader Target LP"}})
             row_id = json.loads(body)["data"]["id"]
             reads = {"GET one investor": f"/api/fundraising/rows/{row_id}", "GET list counts": "/api/fundraising/lists",

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 import mailgen  # noqa: E402
-from grid_bench import Api, free_port, start, stop  # noqa: E402
+from grid_bench import first_admin, free_port, start, stop  # noqa: E402
 
 IDS = re.compile(rb"<([^<>\s]+@[^<>\s]+)>")
 
@@ -81,10 +81,7 @@ def end_to_end(raws: list[bytes]) -> dict:
         os.environ["CRM_TEAM_DOMAINS"] = mailgen.TEAM_DOMAIN
         proc = start(data_dir, port)
         try:
-            anon = Api(port)
-            _, reply, *_ = anon.call("POST", "/api/auth/register", {"username": "bench", "email": "b@fund.example",
-                                                                    "password": "bench password 1"})
-            api = Api(port, json.loads(reply)["token"])
+            api = first_admin(port)
             investors = [{"values": {"Name": inv.name, "Contacts": inv.people}} for inv in mailgen.generate().investors]
             status, reply, *_ = api.call("POST", "/api/fundraising/rows/bulk", {"rows": investors})
             assert status == 201, reply

@@ -86,15 +86,20 @@ def stop(proc: subprocess.Popen) -> None:
     proc.wait(30)
 
 
+def first_admin(port: int) -> Api:
+    """Register the first admin of a fresh server; a client signed in as it."""
+    status, body, *_ = Api(port).call("POST", "/api/auth/register", {"username": "bench", "email": "bench@fund.example",
+                                                                     "password": PASSWORD})
+    assert status == 201, body
+    return Api(port, json.loads(body)["token"])
+
+
 def setup(data_dir: str, n: int) -> tuple[str, list[dict]]:
     """Columns through the API; rows straight into the tables. Returns (token, columns)."""
     port = free_port()
     proc = start(data_dir, port)
-    anon = Api(port)
-    status, body, *_ = anon.call("POST", "/api/auth/register", {"username": "bench", "email": "bench@fund.example",
-                                                                 "password": PASSWORD})
-    token = json.loads(body)["token"]
-    api = Api(port, token)
+    api = first_admin(port)
+    token = api.token
     for i in range(10):
         api.call("POST", "/api/fundraising/columns", {"name": f"Fund {i + 1}", "type": "fund",
                                                        "options": {"vintage": 2016 + i, "target": 50_000_000}})

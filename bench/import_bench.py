@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from grid_bench import Api, free_port, start, stop  # noqa: E402
+from grid_bench import Api, first_admin, free_port, start, stop  # noqa: E402
 
 HEADERS = ["Name", "Status", "Type", "Primary Contact", "Email", "Phone", "Website", "Location", "Lead Source",
            "Owner", "Last Contact", "Next Step", "Notes", "Fund I", "Fund II", "Fund III", "Target", "Probability",
@@ -67,10 +67,7 @@ def main() -> None:
             port = free_port()
             proc = start(data_dir, port)
             try:
-                anon = Api(port)
-                _, body, *_ = anon.call("POST", "/api/auth/register", {"username": "bench", "email": "b@fund.example",
-                                                                       "password": "bench password 1"})
-                api = Api(port, json.loads(body)["token"])
+                api = first_admin(port)
                 status, preview, wall_p, _ = timed(api, "/api/fundraising/import/preview", data)
                 assert status == 200, preview
                 status, first, wall_1, server_1 = timed(api, "/api/fundraising/import", data)
