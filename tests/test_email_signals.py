@@ -71,7 +71,8 @@ def test_signals_of_a_hand_made_mailbox_land_in_the_grid(start_server):
     assert got["touches_90d"] == 2                      # the 200-day-old one is outside, internal mail never counts
     assert got["knows_best"] == "ann@fund.example"      # 0.98 + 0.93 for ann against 0.21 for ben
     assert got["relationship_strength"] == "Strong"     # 3 (3 days) + 1 (2 emails) + 2 (both ways)
-    assert admin.get(f"/api/email/signals/{acme}").data == got  # the panel's view, with or without columns
+    panel = admin.get(f"/api/email/signals/{acme}").data  # the panel's view, with or without columns
+    assert {kind: panel[kind] for kind in signal_cols} == got and panel["strength_color"] == "teal"
     assert admin.get(f"/api/email/signals/{quiet}").data["relationship_strength"] is None
     quiet_values = admin.get(f"/api/fundraising/rows/{quiet}").data["values"]
     assert all(quiet_values.get(cid) is None for cid in signal_cols.values())

@@ -84,6 +84,10 @@ class Matcher:
     def is_team_domain(self, domain: str) -> bool:
         return any(domain == d or domain.endswith("." + d) for d in self.team_domains)
 
+    def is_team(self, address: str, team_addresses: set[str]) -> bool:
+        """One of the team's own addresses: an enrolled mailbox, or on a team domain."""
+        return address in team_addresses or self.is_team_domain(domain_of(address))
+
     def _domain_investors(self, domain: str) -> set[str]:
         # A subdomain (us.acme.com) belongs to the organisation of its parent (acme.com).
         labels = domain.split(".")

@@ -22,7 +22,7 @@ def activity(req: Request) -> Reply:
     a = req.args
     items, total = req.app.email.read(
         queries.activity, investor=a["investor"], mailbox=a["mailbox"], direction=a["direction"], since=a["from"],
-        until=a["to"], text=a["q"], matched=None if a["matched"] is None else a["matched"], thread=a["thread"],
+        until=a["to"], text=a["q"], matched=a["matched"], thread=a["thread"],
         limit=a["limit"], offset=a["offset"])
     return ok(items, total=total, limit=a["limit"], offset=a["offset"])
 

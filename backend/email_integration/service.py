@@ -19,7 +19,7 @@ from .sync import ACCOUNT_FIELDS, RUN_FIELDS, SyncEngine, _account, run_dict
 from .. import audit
 from ..config import Settings
 from ..db import Database, new_id, utc_now
-from ..grid.column_types import SIGNALS
+from ..grid.column_types import SIGNALS, STRENGTHS
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..interactions import log as interaction_log
 from ..principal import Principal
@@ -218,16 +218,16 @@ class EmailCapture:
 
     # --- sync ------------------------------------------------------------------------------------
 
-    @property
-    def enabled(self) -> bool:
-        return self.service_account() is not None or any(a["auth"] == "oauth" for a in self.accounts())
+    def _enabled(self, synced: list[dict]) -> bool:
+        """Capture is on with a service-account key, or once one mailbox is connected by OAuth."""
+        return self.service_account() is not None or any(a["auth"] == "oauth" for a in synced)
 
     def sync_now(self, account: str | None = None) -> dict:
-        if not self.enabled:
+        synced = self.engine.accounts()  # the mailboxes that sync (no message counts needed here)
+        if not self._enabled(synced):
             raise Conflict("Gmail sync is off until a service-account key or a connected mailbox exists",
                            code="email_off")
-        if account and not any(a["email"].lower() == account.lower() and a["auth"] != "import"
-                               for a in self.accounts()):
+        if account and not any(a["email"].lower() == account.lower() for a in synced):
             raise NotFound(f"{account} is not an enrolled mailbox")
         with self._queue_lock:
             if self.engine.lock.locked():  # asked while a sync runs: one more pass of every mailbox after it
@@ -247,7 +247,7 @@ class EmailCapture:
 
     def status(self) -> dict:
         accounts = self.accounts()
-        return {"enabled": self.enabled, "running": self.engine.lock.locked(),
+        return {"enabled": self._enabled(accounts), "running": self.engine.lock.locked(),
                 "service_account": self.service_account(), "oauth_enabled": self.config.oauth_enabled,
                 "team_domains": list(self.config.team_domains), "accounts": accounts}
 
@@ -273,7 +273,8 @@ class EmailCapture:
             if conn.execute("SELECT 1 FROM investors WHERE id = ?", (investor_id,)).fetchone() is None:
                 raise NotFound(f"investor {investor_id} does not exist")
             names = {r[0].lower(): r[1] for r in conn.execute("SELECT email, username FROM users")}
-            return signals.compute(conn, [investor_id], names=names)[investor_id]
+            found = signals.compute(conn, [investor_id], names=names)[investor_id]
+        return {**found, "strength_color": STRENGTHS.get(found["relationship_strength"])}
 
     def refresh_signals(self) -> int:
         """Every investor with mail: after a signal column appears, and daily (90-day counts and
@@ -362,8 +363,8 @@ class EmailCapture:
         """The team mailbox a message belongs to when the upload names none: its team sender, else
         its first team recipient."""
         matcher = self.mail.matcher()
-        for address in [parsed.sender] + parsed.to + parsed.cc + parsed.bcc if parsed.sender else parsed.to + parsed.cc:
-            if address and (address.addr in team or matcher.is_team_domain(address.addr.rpartition("@")[2])):
+        for address in ([parsed.sender] if parsed.sender else []) + parsed.to + parsed.cc + parsed.bcc:
+            if matcher.is_team(address.addr, team):
                 return address.addr
         return IMPORTED_MAILBOX
 

@@ -114,7 +114,7 @@ class MailStore:
         participants = self._participants(parsed, matcher, team)
         counterparts = [p["addr"] for p in participants if not p["team"]]
         sender = parsed.sender.addr if parsed.sender else ""
-        from_team = sender in team or matcher.is_team_domain(matching.domain_of(sender)) if sender else False
+        from_team = bool(sender) and matcher.is_team(sender, team)
         direction = ("outbound" if counterparts else "internal") if from_team else "inbound"
         matches = matcher.match(counterparts)
         message_row = new_id()
@@ -166,8 +166,8 @@ class MailStore:
                 if not address.addr or (role, address.addr) in seen:
                     continue
                 seen.add((role, address.addr))
-                is_team = address.addr in team or matcher.is_team_domain(matching.domain_of(address.addr))
-                out.append({"role": role, "addr": address.addr, "name": address.name, "team": is_team})
+                out.append({"role": role, "addr": address.addr, "name": address.name,
+                            "team": matcher.is_team(address.addr, team)})
         return out
 
     @staticmethod
@@ -329,9 +329,9 @@ class MailStore:
         counts = BatchCounts()
         matcher, now, team = self.matcher(), utc_now(), self.team_addresses(conn)
         for message_row in message_rows:
-            participants = [{"role": r[0], "addr": r[1], "name": r[2],
-                             "team": r[1] in team or matcher.is_team_domain(r[3])} for r in conn.execute(
-                "SELECT role, addr, name, domain FROM email_participants WHERE message_id = ?", (message_row,))]
+            participants = [{"role": r[0], "addr": r[1], "name": r[2], "team": matcher.is_team(r[1], team)}
+                            for r in conn.execute("SELECT role, addr, name FROM email_participants WHERE message_id = ?",
+                                                  (message_row,))]
             matches = matcher.match([p["addr"] for p in participants if not p["team"]])
             current = {r[0]: r[1] for r in conn.execute(
                 "SELECT investor_id, match_kind FROM email_links WHERE message_id = ? AND archived_at IS NULL",

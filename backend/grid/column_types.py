@@ -16,7 +16,8 @@ from ..validation import EMAIL_RE
 
 # Relationship signals, derived from captured mail (metadata only) by email_integration.signals.
 SIGNALS = ("last_inbound", "last_outbound", "touches_90d", "knows_best", "relationship_strength")
-STRENGTHS = ("Very strong", "Strong", "Medium", "Weak", "Very weak")
+# The strength levels, strongest first (sorting follows them), with the colour each is shown in.
+STRENGTHS = {"Very strong": "green", "Strong": "teal", "Medium": "yellow", "Weak": "orange", "Very weak": "gray"}
 TYPES = ("text", "long_text", "number", "currency", "percent", "date", "checkbox", "single_select",
          "multi_select", "email", "url", "phone", "contacts", "fund", "formula", "created_time",
          "last_modified_time", "last_modified_by", *SIGNALS)
@@ -102,8 +103,7 @@ def normalize_options(column_type: str, options: Any, column_name: str) -> dict:
         raise BadRequest(f"column '{column_name}': options must be an object")
     out: dict[str, Any] = {}
     if column_type == "relationship_strength":  # fixed levels, strongest first (sorting follows them)
-        return {"choices": [{"name": name, "color": color} for name, color in
-                            zip(STRENGTHS, ("green", "teal", "yellow", "orange", "gray"))], "allow_new": False}
+        return {"choices": [{"name": name, "color": color} for name, color in STRENGTHS.items()], "allow_new": False}
     if column_type in ("single_select", "multi_select"):
         out["choices"] = normalize_choices(options.get("choices"), column_name)
         allow = options.get("allow_new", True)

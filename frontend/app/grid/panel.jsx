@@ -111,8 +111,7 @@ function InvestorMailThread({ threadId }) {
 }
 
 // Relationship signals from the investor's mail (who wrote when, never what), whether or not the
-// grid has columns for them.
-const STRENGTH_TONES = { 'Very strong': 'green', Strong: 'teal', Medium: 'yellow', Weak: 'orange', 'Very weak': 'gray' };
+// grid has columns for them; the server names each strength's colour.
 function InvestorSignals({ investorId }) {
   const [state] = useAsync(() => api('/api/email/signals/' + encodeURIComponent(investorId)).then(r => r.data), [investorId]);
   const s = state.data;
@@ -122,7 +121,7 @@ function InvestorSignals({ investorId }) {
   );
   return (
     <div className="rp-signals" aria-label="Relationship signals">
-      {item('Strength', <span className={cx('cv-pill', 'cc-' + STRENGTH_TONES[s.relationship_strength])}>{s.relationship_strength}</span>,
+      {item('Strength', <span className={cx('cv-pill', 'cc-' + (s.strength_color || 'gray'))}>{s.relationship_strength}</span>,
         'From how recently, how often and whether mail goes both ways')}
       {item('From them', s.last_inbound ? <Time value={s.last_inbound} /> : '—', 'Their last email to the team')}
       {item('To them', s.last_outbound ? <Time value={s.last_outbound} /> : '—', 'The team’s last email to them')}
