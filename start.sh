@@ -11,12 +11,12 @@ log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 
 # Install a requirements file into .venv only when it changed since the last install.
 ensure_venv() {
-  local req="$1" stamp="$VENV/.installed-$(basename "$1")"
+  local req="$1" stamp="$VENV/.installed-${1//\//_}"
   if [ ! -x "$VENV/bin/python" ]; then
     log "creating virtualenv in .venv"
     "$PY" -m venv "$VENV"
   fi
-  local want; want=$(sha256sum "$req" requirements.txt | sha256sum | cut -c1-16)
+  local want; want=$(sha256sum "$req" requirements.txt backend/matrix_intake/requirements.txt | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "installing $req"
     "$VENV/bin/pip" install --disable-pip-version-check -q -r "$req"
@@ -69,13 +69,19 @@ case "${1:-run}" in
     log "running the test suite"
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  intake)
+    # The Matrix intake bot: its own process and requirements, settings from MATRIX_* / CRM_* / INTAKE_*.
+    ensure_venv backend/matrix_intake/requirements.txt
+    export INTAKE_STATE_DIR="${INTAKE_STATE_DIR:-$ROOT/data/matrix_intake}"
+    exec "$VENV/bin/python" -m backend.matrix_intake
+    ;;
   bench)
     shift || true
     ensure_venv requirements.txt
     exec "$VENV/bin/python" "bench/${1:-health_bench}.py" "${@:2}"
     ;;
   *)
-    echo "usage: ./start.sh [run|test [pytest args]|bench NAME]" >&2
+    echo "usage: ./start.sh [run|test [pytest args]|intake|bench NAME]" >&2
     exit 2
     ;;
 esac

@@ -118,9 +118,12 @@ class App:
                 self.email_scheduler = email_sync.SyncScheduler(self.email.engine,
                                                                 self.settings.email.sync_interval_seconds)
                 self.email_scheduler.start()
-            # Serialise the grid once now, so the first browser to open it does not pay for it.
-            threading.Thread(target=self.grid.grid_response, args=("compact", False, True),
-                             name="grid-warmup", daemon=True).start()
+            # Serialise the grid and index it for matching once now, so neither the first browser
+            # to open it nor the first chat note's card pays for that.
+            def warm_up():
+                self.grid.grid_response("compact", False, True)
+                self.intake.index()
+            threading.Thread(target=warm_up, name="grid-warmup", daemon=True).start()
         self.ready = True
         return applied
 

@@ -1,13 +1,16 @@
 """Fixtures: `server` is one running server for the whole session (bootstrapped with an admin);
 `admin` and `member` are clients signed in to it; `start_server(**env)` starts a private server
 with its own data dir and settings (rate limits, restarts); `fresh_server` is a private server
-with its admin signed in: (server, admin). Helpers they use are in helpers.py.
+with its admin signed in: (server, admin); `matrix_homeserver` is a real Synapse for the session
+and `llm_stub` a local OpenAI-compatible endpoint. Helpers they use are in helpers.py.
 """
 from __future__ import annotations
 
 import pytest
 
 from helpers import Client, launch, make_user, sign_in
+from llm_stub import LLMStub
+from matrix_homeserver import Homeserver
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +71,19 @@ def app(tmp_path):
     application.start(background=False)
     yield application
     application.db.close()
+
+
+@pytest.fixture(scope="session")
+def matrix_homeserver(tmp_path_factory):
+    """One real Synapse for the session: client API on 127.0.0.1, server_name "localhost",
+    rate limits lifted. Accounts persist across tests: use unique localparts."""
+    home = Homeserver().start(tmp_path_factory.mktemp("synapse"))
+    yield home
+    home.stop()
+
+
+@pytest.fixture
+def llm_stub():
+    """A fresh local OpenAI-compatible endpoint; point the code at llm_stub.url."""
+    with LLMStub() as stub:
+        yield stub

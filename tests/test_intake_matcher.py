@@ -171,3 +171,32 @@ def test_the_index_is_fast_on_a_big_grid():
     found = index.candidates("Charlie Dunn", "charlie@dunnfo.com")
     elapsed = time.perf_counter() - started
     assert found[0].investor_id == "dunn" and elapsed < 0.5, elapsed
+
+
+def test_an_index_kept_up_to_date_answers_as_a_fresh_one():
+    """put/remove (what the service does with the rows changed since its last match) leave the
+    index answering exactly as one built from scratch over the same investors."""
+    import random
+    from backend.intake.matcher import MatchIndex
+    rng = random.Random(7)
+    names = ["Acme Capital LLC", "Acme Ventures", "Dunn Family Office", "Heron Partners", "Blue Heron LP",
+             "Granite Peak Endowment", "Cedar & Finch", "Kestrel Trust"]
+    people = [[], [{"name": "Charles Dunn", "email": "cd@dunnfo.com"}], [{"name": "Jane Doe", "email": "jane@acme.com"}],
+              [{"name": "Bill Ortiz", "email": "bill@heron.example"}, {"name": "Liz Park"}]]
+    live: dict[str, tuple] = {}
+    index = MatchIndex([])
+    for step in range(400):
+        rid = f"r{rng.randrange(12)}"
+        if rng.random() < 0.25:
+            live.pop(rid, None)
+            index.remove(rid)
+        else:
+            live[rid] = (rng.choice(names), rng.choice(people))
+            index.put(rid, *live[rid])
+        if step % 20 == 0:
+            fresh = MatchIndex([(r, n, p) for r, (n, p) in live.items()])
+            for query, email in (("Acme Capital", ""), ("Charlie Dunn", ""), ("", "jane@acme.com"),
+                                 ("Heron", "bil@heron.example"), ("Kestrel", "")):
+                got = sorted((c.investor_id, c.score) for c in index.candidates(query, email, limit=50))
+                want = sorted((c.investor_id, c.score) for c in fresh.candidates(query, email, limit=50))
+                assert got == want, (step, query, email)

@@ -92,3 +92,22 @@ def test_grid_tables_are_written_only_through_the_grid_store():
         assert not writes.search(path.read_text()), f"{rel} writes a grid table; go through Grid.write"
     store = (BACKEND / "grid" / "store.py").read_text()
     assert store.count("self.db.transaction()") == 1, "grid/store.py must write only inside Grid._write"
+
+
+def test_the_bot_is_its_own_process():
+    """`matrix_intake/` is an HTTP client of the CRM: it imports only the standard library, nio and
+    itself; nothing on the server side imports it or nio."""
+    import sys
+    for path, tree in modules():
+        rel = path.relative_to(BACKEND)
+        absolute = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        absolute |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module}
+        if rel.parts[0] == "matrix_intake":
+            assert imported(path, tree) <= {"matrix_intake"}, f"{rel} imports the server side"
+            assert absolute <= set(sys.stdlib_module_names) | {"nio", "__future__"}, \
+                f"{rel} imports {absolute - set(sys.stdlib_module_names)}"
+        else:
+            assert not absolute & {"nio"} and "matrix_intake" not in imported(path, tree), \
+                f"{rel} imports the bot or nio"

@@ -6,14 +6,13 @@ import datetime
 import json
 import random
 import subprocess
-import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from backend.grid import view_engine as ve
 from backend.errors import BadRequest
-from helpers import ROOT, require_node
+from helpers import ROOT, best_ms, require_node
 from backend.grid.view_engine import (OPERATORS, TYPE_KINDS, column_kind, compile_filter, normalize_filter,
                                  normalize_sort, select, sort_rows)
 
@@ -759,15 +758,6 @@ def _grid(n=10_000):
     }) for i in range(n)]
 
 
-def _best_ms(fn, runs=3):
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, (time.perf_counter() - start) * 1000)
-    return best
-
-
 def test_timing_10k_rows():
     rows = _grid()
     view = {"filter": normalize_filter({"op": "and", "conditions": [
@@ -777,8 +767,8 @@ def test_timing_10k_rows():
         "sort": normalize_sort([{"column_id": "stage"}, {"column_id": "fund1", "direction": "desc"}], COLUMNS)}
     selected = select(rows, view, COLUMNS, TODAY)
     assert 0 < len(selected) < len(rows)
-    select_ms = _best_ms(lambda: select(rows, view, COLUMNS, TODAY))
-    sort_ms = _best_ms(lambda: sort_rows(rows, [{"column_id": "name"}, {"column_id": "modified", "direction": "desc"}],
+    select_ms = best_ms(lambda: select(rows, view, COLUMNS, TODAY))
+    sort_ms = best_ms(lambda: sort_rows(rows, [{"column_id": "name"}, {"column_id": "modified", "direction": "desc"}],
                                          COLUMNS))
     print(f"\nview_engine: 10,000 rows, 3-condition filter + 2-key sort: {select_ms:.1f} ms "
           f"({len(selected)} rows); 2-key sort of all 10,000 rows: {sort_ms:.1f} ms")

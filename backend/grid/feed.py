@@ -52,6 +52,21 @@ class ChangeFeed:
             payload["columns"] = [c.as_dict(i) for i, c in enumerate(view.columns)]
         return payload
 
+    def rows_changed_between(self, since: int, until: int, most: int = 5000) -> set[str] | None:
+        """The investors whose cells, people or life changed after `since` up to `until` (signals
+        aside), for a reader keeping its own index of the grid; None when it should rebuild
+        instead: columns changed, the grid went back (a restore), or more than `most` rows did."""
+        if since > until:
+            return None
+        with self.db.read() as conn:
+            if conn.execute("SELECT 1 FROM grid_changes WHERE seq > ? AND seq <= ? AND kind = 'column' LIMIT 1",
+                            (since, until)).fetchone():
+                return None
+            rows = {r[0] for r in conn.execute(
+                "SELECT DISTINCT investor_id FROM grid_changes WHERE seq > ? AND seq <= ? AND kind != 'signals'"
+                " AND investor_id IS NOT NULL LIMIT ?", (since, until, most + 1))}
+        return None if len(rows) > most else rows
+
     def archived(self) -> dict:
         """Everything archived, for the admin's restore screen."""
         with self.db.read() as conn:

@@ -695,6 +695,21 @@ class Grid(ChangeFeed):
             return row.as_dict()
         return self._write(work)
 
+    def edit_row(self, actor: Principal, row_id: str, change: Callable[[dict], dict],
+                 then: Callable[[sqlite3.Connection, dict], Any] | None = None) -> dict:
+        """Edit one row with values made from it as stored now (`change(row) -> {column id or name:
+        value}`, a normal audited edit; empty changes nothing), then run `then(conn, row)` in the
+        same transaction (another module's record of the same decision)."""
+        def work(conn, columns):
+            row = self._row_from_db(conn, columns, row_id)
+            raw_values = change(row.as_dict())
+            if raw_values:
+                row = self._edit_row(conn, actor, columns, row_id, raw_values, None)
+            if then:
+                then(conn, row.as_dict())
+            return row.as_dict()
+        return self._write(work)
+
     def set_signals(self, actor: Principal, signals: dict[str, dict]) -> int:
         """Relationship signals computed from mail ({row id: {signal type: value}}) into the signal
         columns, like formula values: stored, published, formulas reading them recomputed, one

@@ -87,8 +87,9 @@ def name_tokens(text: str) -> list[str]:
 
 
 def person_key(text: str) -> tuple[str, ...]:
-    """A person's name with nicknames folded ("Charlie Dunn" -> ("charles", "dunn"))."""
-    words = [w.replace(".", "") for w in _fold(text).split() if w.replace(".", "")]
+    """A person's name with nicknames folded ("Charlie Dunn" -> ("charles", "dunn")); apostrophes
+    go (O'Neil = ONeil)."""
+    words = [w.replace(".", "") for w in _fold(re.sub(r"['\u2019]", "", text or "")).split() if w.replace(".", "")]
     return tuple(NICKNAMES.get(w, w) for w in words)
 
 
@@ -179,12 +180,29 @@ class MatchIndex:
     of the whole grid."""
 
     def __init__(self, investors: Iterable[tuple[str, str, list[dict]]]):
-        self.investors: list[tuple[str, str, list[dict]]] = []
+        self.investors: list[tuple[str, str, list[dict]] | None] = []
         self.keys: dict[str, set[int]] = {}
-        for index, (investor_id, name, people) in enumerate(investors):
-            self.investors.append((investor_id, name or "", list(people or [])))
-            for key in self._keys(name or "", "", people or []):
-                self.keys.setdefault(key, set()).add(index)
+        self.slots: dict[str, int] = {}
+        for investor_id, name, people in investors:
+            self.put(investor_id, name, people)
+
+    def put(self, investor_id: str, name: str | None, people: list[dict] | None) -> None:
+        """Index an investor as it is now (new, or changed since it was indexed)."""
+        self.remove(investor_id)
+        slot = self.slots[investor_id] = len(self.investors)
+        self.investors.append((investor_id, name or "", list(people or [])))
+        for key in self._keys(name or "", "", people or []):
+            self.keys.setdefault(key, set()).add(slot)
+
+    def remove(self, investor_id: str) -> None:
+        """Forget an investor (archived, merged away); its slot stays empty."""
+        slot = self.slots.pop(investor_id, None)
+        if slot is None:
+            return
+        _, name, people = self.investors[slot]
+        for key in self._keys(name, "", people):
+            self.keys.get(key, set()).discard(slot)
+        self.investors[slot] = None
 
     @staticmethod
     def _keys(name: str, email: str, people: list[dict]) -> set[str]:
@@ -213,4 +231,4 @@ class MatchIndex:
             if key.startswith("d:") and key[2:] in FREE_MAIL_DOMAINS:
                 continue  # a free-mail domain is no key (the local part still is)
             picked |= self.keys.get(key, set())
-        return candidates(query, email, (self.investors[i] for i in sorted(picked)), limit)
+        return candidates(query, email, (self.investors[i] for i in sorted(picked) if self.investors[i]), limit)

@@ -32,10 +32,8 @@ def record(conn: sqlite3.Connection, actor: Principal, investor_id: str, kind: s
     return entry_id
 
 
-def add(db: Database, actor: Principal, investor_id: str, kind: str, source: str, summary: str,
-        body: str | None, occurred_at: str | None, ref: dict | None = None, then=None) -> dict:
-    """A person's or a bot's note/meeting/email about an investor (validated, audited);
-    `then(conn, entry_id)` runs in the same transaction."""
+def check(kind: str, source: str, occurred_at: str | None) -> None:
+    """Refuse a kind, a source or a date the log does not take (400 naming the field)."""
     if kind not in KINDS:
         raise BadRequest(f"kind must be one of: {', '.join(KINDS)}", field="kind")
     if source not in SOURCES:
@@ -45,15 +43,30 @@ def add(db: Database, actor: Principal, investor_id: str, kind: str, source: str
             datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
         except ValueError:
             raise BadRequest("occurred_at must be an ISO-8601 date or time", field="occurred_at") from None
+
+
+def add_in(conn: sqlite3.Connection, actor: Principal, investor_id: str, kind: str, source: str, summary: str,
+           body: str | None, occurred_at: str | None, ref: dict | None = None) -> dict:
+    """A touch of a live investor inside the caller's transaction: validated, recorded, audited."""
+    check(kind, source, occurred_at)
+    if conn.execute("SELECT 1 FROM investors WHERE id = ? AND archived_at IS NULL", (investor_id,)).fetchone() is None:
+        raise NotFound(f"investor {investor_id} does not exist")
+    entry_id = record(conn, actor, investor_id, kind, source, summary, body, occurred_at, ref)
+    audit.record(conn, actor, "interaction.added", "investor", investor_id,
+                 {"interaction_id": entry_id, "kind": kind, "source": source, "summary": summary})
+    return entry_dict(conn.execute(f"SELECT {FIELDS} FROM interactions WHERE id = ?", (entry_id,)).fetchone())
+
+
+def add(db: Database, actor: Principal, investor_id: str, kind: str, source: str, summary: str,
+        body: str | None, occurred_at: str | None, ref: dict | None = None, then=None) -> dict:
+    """A person's or a bot's note/meeting/email about an investor (validated, audited) in its own
+    transaction; `then(conn, entry_id)` runs in the same transaction."""
+    check(kind, source, occurred_at)
     with db.transaction() as conn:
-        if conn.execute("SELECT 1 FROM investors WHERE id = ? AND archived_at IS NULL", (investor_id,)).fetchone() is None:
-            raise NotFound(f"investor {investor_id} does not exist")
-        entry_id = record(conn, actor, investor_id, kind, source, summary, body, occurred_at, ref)
-        audit.record(conn, actor, "interaction.added", "investor", investor_id,
-                     {"interaction_id": entry_id, "kind": kind, "source": source, "summary": summary})
+        entry = add_in(conn, actor, investor_id, kind, source, summary, body, occurred_at, ref)
         if then:
-            then(conn, entry_id)
-        return entry_dict(conn.execute(f"SELECT {FIELDS} FROM interactions WHERE id = ?", (entry_id,)).fetchone())
+            then(conn, entry["id"])
+        return entry
 
 
 def for_investor(conn: sqlite3.Connection, investor_id: str, limit: int, offset: int) -> tuple[list[dict], int]:

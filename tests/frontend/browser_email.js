@@ -24,13 +24,7 @@ const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.EMAIL_BROWSER_CONFIG || '', 'utf8'));
 const t0 = Date.now();
 
-async function signIn(page, path) {
-  await page.goto(base + '/#' + (path || '/grid'));
-  await page.getByLabel('Username or email').fill(cfg.username);
-  await page.getByLabel('Password', { exact: true }).fill(cfg.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.locator('.sidebar').waitFor();
-}
+const signIn = (page, path) => harness.signIn(page, base, cfg.username, cfg.password, path);
 
 const overflow = (page, what) => phoneOverflow(page, what, { stillPage: true });
 

@@ -1,6 +1,7 @@
 /*
  * What every browser script shares: the Chromium flags this closed network needs, the first-run
- * setup that creates the admin through the real UI, and the script's opening and closing:
+ * setup that creates the admin through the real UI, signing in through the login form, and the
+ * script's opening and closing:
  *
  *   const h = require('./harness').open('browser_x', { usage: 'BASE_URL OUT_DIR', shotDelay: 250 });
  *   h.run(async () => { ... h.watch(page, 'admin'); h.step('...'); await h.shot(page, 'name'); ... });
@@ -31,6 +32,15 @@ async function createFirstAdmin(page, base, username, email, password) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Confirm password').fill(password);
   await page.getByRole('button', { name: 'Create admin account' }).click();
+}
+
+// Sign in through the real login form at `path` (default the grid); resolves once the app's frame is up.
+async function signIn(page, base, username, password, path) {
+  await page.goto(base + '/#' + (path || '/grid'));
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.sidebar').waitFor();
 }
 
 function open(name, { usage = 'BASE_URL OUT_DIR', shotPrefix = '', shotDelay = 0 } = {}) {
@@ -75,4 +85,4 @@ function open(name, { usage = 'BASE_URL OUT_DIR', shotPrefix = '', shotDelay = 0
   return { base, outDir, args, problems, step, watch, shot, expect, run };
 }
 
-module.exports = { CHROMIUM_ARGS, PASSWORD, createFirstAdmin, open };
+module.exports = { CHROMIUM_ARGS, PASSWORD, createFirstAdmin, signIn, open };

@@ -53,8 +53,9 @@ function activityParts(item) {
   else if (item.action === 'investor.updated') extra = Object.entries(d).filter(([, v]) => v && typeof v === 'object' && 'new' in v).slice(0, 3).map(([k, v]) => k + ': ' + shortValue(v)).join(' · ');
   else if (item.action === 'backup.policy_updated') extra = Object.entries(d).map(([k, v]) => k.replace(/_/g, ' ') + ' ' + shortValue(v)).join(' · ');
   else if (item.action === 'backup.restored' && d.pre_restore_backup) extra = 'a pre-restore backup was taken first';
+  else if (item.action === 'interaction.added') extra = [d.kind && d.kind !== 'intake' ? capitalize(d.kind) : null, d.summary].filter(Boolean).join(': ') || null;
   const who = (item.by && item.by.name) || (item.by && item.by.type === 'system' ? 'The server' : 'Someone');
-  return { who, text: words, name: name && !NAMELESS_ACTIONS.test(words) ? name : null, extra };
+  return { who, text: words, name: name && !NAMELESS_ACTIONS.test(words) ? name : null, extra, via: item.action === 'interaction.added' ? d.source : null };
 }
 
 function dayLabel(d) {
@@ -78,6 +79,7 @@ function ActivityItem({ item }) {
       <div className="act-body">
         <div className="act-line">
           {p.who && <b className={p.rule ? 'act-rule' : ''}>{p.who}</b>}{p.who ? ' ' : ''}{p.text}{p.name && <> <b>{p.name}</b></>}
+          {p.via && <> <InteractionSource source={p.via} /></>}
         </div>
         {p.extra && <div className="act-extra">{p.extra}</div>}
       </div>

@@ -402,6 +402,24 @@ const SCOPES = [
   { id: 'grid:write', desc: 'Create and edit grid rows and columns.' },
 ];
 
+// Mint a service token (its secret is in the answer, once); the scopes in the list's order.
+async function createServiceToken(name, scopes) {
+  const ordered = SCOPES.map(s => s.id).filter(id => scopes.includes(id));
+  return (await api('/api/admin/service-tokens', { method: 'POST', body: { name, scopes: ordered } })).data;
+}
+
+// A token just created: the secret, shown this once with a copy button, and what to do with it
+// (`children`: a request it can make, or the bot's environment block).
+function TokenShownOnce({ token, onDismiss, children }) {
+  return (
+    <Callout tone="warn" icon="key" title={'Copy the token for “' + token.name + '” now'} onDismiss={onDismiss}>
+      <div className="co-text">It is shown <b>only once</b> and cannot be recovered. Store it in the tool’s secret configuration; if it is lost, revoke it and create a new one.</div>
+      <CopyField value={token.token} label="Copy token" />
+      {children}
+    </Callout>
+  );
+}
+
 function CreateTokenModal({ onClose, onCreated }) {
   const [name, setName] = useState('');
   const [scopes, setScopes] = useState(['intake:match', 'intake:write']);
@@ -417,11 +435,7 @@ function CreateTokenModal({ onClose, onCreated }) {
     setErrors(errs); setFormError('');
     if (Object.keys(errs).length) return;
     setPending(true);
-    try {
-      const ordered = SCOPES.map(s => s.id).filter(id => scopes.includes(id));
-      const r = await api('/api/admin/service-tokens', { method: 'POST', body: { name: name.trim(), scopes: ordered } });
-      onCreated(r.data);
-    } catch (err) { setFormError(err.message); setPending(false); }
+    try { onCreated(await createServiceToken(name.trim(), scopes)); } catch (err) { setFormError(err.message); setPending(false); }
   };
   return (
     <Modal title="New service token" description="For bots and scripts. Grant only the scopes the tool needs." onClose={onClose} wide>
@@ -495,9 +509,7 @@ function TokensTab() {
         <Button variant="primary" icon="plus" onClick={() => setModal(true)}>New token</Button>
       </div>
       {created && (
-        <Callout tone="warn" icon="key" title={'Copy the token for “' + created.name + '” now'} onDismiss={() => setCreated(null)}>
-          <div className="co-text">It is shown <b>only once</b> and cannot be recovered. Store it in the tool’s secret configuration; if it is lost, revoke it and create a new one.</div>
-          <CopyField value={created.token} label="Copy token" />
+        <TokenShownOnce token={created} onDismiss={() => setCreated(null)}>
           {example && (
             <div className="code-line" title={example.op.summary || ''}>
               <span className="c-dim">$ </span>curl{example.method !== 'GET' ? ' -X ' + example.method : ''} -H "X-API-Key: <span className="c-var">$VCRM_TOKEN</span>"
@@ -505,7 +517,7 @@ function TokensTab() {
             </div>
           )}
           {!example && <div className="muted small">No endpoint takes {created.scopes && created.scopes.length === 1 ? 'this scope' : 'these scopes'} yet; the tool that needs {created.scopes && created.scopes.length === 1 ? 'it' : 'them'} arrives with its feature.</div>}
-        </Callout>
+        </TokenShownOnce>
       )}
       <LoadError error={state.error} onRetry={reload} />
       <div className="table-card"><div className="table-scroll">

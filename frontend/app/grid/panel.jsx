@@ -89,6 +89,61 @@ function RowHistory({ rowId, version, byId }) {
   );
 }
 
+/* ---------- the investor's timeline: notes, meetings, calls and where each came from ---------- */
+// Where an interaction came from, as a badge (the panel's timeline, the admin feed, Settings -> Intake).
+const INTERACTION_SOURCES = {
+  matrix_intake: ['via Matrix', 'hash', 'Filed from the team’s Matrix room by the intake bot'], gmail: ['via Gmail', 'mail', 'From captured mail'],
+  automation: ['by a rule', 'zap', 'Logged by an automation rule'], import: ['imported', 'upload', 'From an import'], api: ['via the API', 'terminal', 'Logged by a script with a service token'],
+};
+function InteractionSource({ source }) {
+  const s = INTERACTION_SOURCES[source];
+  if (!s) return source && source !== 'ui' ? <span className="src-badge">{source}</span> : null;
+  return <span className={cx('src-badge', 'src-' + source)} title={s[2]}><Icon name={s[1]} />{s[0]}</span>;
+}
+const TIMELINE_KINDS = { note: ['Note', 'pencil'], email: ['Email', 'mail'], meeting: ['Meeting', 'users'], call: ['Call', 'phone'],
+  intake: ['Note', 'pencil'], automation: ['Automation', 'zap'], import: ['Import', 'upload'] };
+
+function InvestorTimeline({ investorId, version }) {
+  const [limit, setLimit] = useState(5);
+  const [open, setOpen] = useState({});
+  const [state] = useAsync(() => api('/api/fundraising/rows/' + encodeURIComponent(investorId) + '/interactions?limit=' + limit)
+    .then(r => ({ items: r.data || [], total: r.total || 0 })), [investorId, version, limit]);
+  useEffect(() => { setLimit(5); setOpen({}); }, [investorId]);
+  const d = state.data;
+  return (
+    <section className="rp-section" aria-label="Interactions with this investor">
+      <div className="rp-h"><span>Timeline</span>{d && d.total > 0 && <span className="rp-mail-n">{d.total.toLocaleString()}</span>}</div>
+      {!d ? <div className="rp-empty">{state.error ? 'Couldn’t load the timeline: ' + state.error.message : <><Spinner /> Loading…</>}</div>
+        : !d.items.length ? <div className="rp-empty">No notes, meetings or calls logged yet.</div>
+        : (
+          <>
+            <ul className="rp-tl">
+              {d.items.map(e => {
+                const [label, icon] = TIMELINE_KINDS[e.kind] || [capitalize(e.kind), 'pencil'];
+                const long = e.body && e.body.length > 160;
+                return (
+                  <li key={e.id} className="rp-tl-item" data-source={e.source}>
+                    <span className="rp-tl-icon"><Icon name={icon} /></span>
+                    <div className="rp-tl-main">
+                      <div className="rp-tl-summary">{e.summary}</div>
+                      {e.body && <div className={cx('rp-tl-body', long && !open[e.id] && 'is-clamped')}>{e.body}</div>}
+                      {long && <button type="button" className="link-btn small" onClick={() => setOpen(o => ({ ...o, [e.id]: !o[e.id] }))}>{open[e.id] ? 'Less' : 'More'}</button>}
+                      <div className="rp-tl-meta">
+                        <span>{label}</span><span>{(e.by && e.by.name) || 'Someone'}</span><span title={fmtFull(e.occurred_at)}><Time value={e.occurred_at} /></span>
+                        <InteractionSource source={e.source} />
+                      </div>
+                    </div>
+                  </li>
+                );
+              })}
+            </ul>
+            {d.total > d.items.length && <Button size="sm" variant="ghost" className="hist-more" onClick={() => setLimit(l => l + 20)}>Show {Math.min(20, d.total - d.items.length)} more</Button>}
+          </>
+        )}
+    </section>
+  );
+}
+
 /* ---------- the investor's mail: latest conversations (Communications has them all) ---------- */
 function InvestorMailThread({ threadId }) {
   const [state] = useAsync(() => api('/api/email/threads/' + encodeURIComponent(threadId)).then(r => r.data), [threadId]);
@@ -275,6 +330,7 @@ function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRe
               ) : <div className="rp-empty">No people yet. {!ro && <button type="button" className="fb-add" onClick={() => setEditing(contactsCol.id)}><Icon name="user-plus" />Add a person</button>}</div>}
             </section>
           )}
+          <InvestorTimeline investorId={rowId} version={row.version} />
           <InvestorMailSection investorId={rowId} />
           {notesCol && (
             <section className="rp-section" aria-label="Notes about this investor">

@@ -1,6 +1,7 @@
 const SETTINGS_TABS = [
   { id: 'backups', label: 'Backups', icon: 'database' },
   { id: 'email', label: 'Email', icon: 'mail' },
+  { id: 'intake', label: 'Intake', icon: 'bot', admin: true },
   { id: 'mail', label: 'Mail & digest', icon: 'send', soon: true },
   { id: 'integrations', label: 'Integrations', icon: 'plug', soon: true },
 ];
@@ -1036,12 +1037,13 @@ function SettingsPage({ route, user }) {
   }, [asked]); // eslint-disable-line react-hooks/exhaustive-deps
   if (asked) return null;
   return (
-    <TabbedPage route={route} base="settings" tabs={SETTINGS_TABS} title="Settings" label="Settings sections"
-      lede="Backups of the fund’s data, email capture, and (soon) outbound mail and integrations. Everything is stored on this server.">
+    <TabbedPage route={route} base="settings" tabs={SETTINGS_TABS.filter(t => !t.admin || user.role === 'admin')} title="Settings" label="Settings sections"
+      lede="Backups of the fund’s data, email capture, chat intake, and (soon) outbound mail and integrations. Everything is stored on this server.">
       {id => (
         <>
           {id === 'backups' && <BackupsTab user={user} />}
           {id === 'email' && <EmailTab user={user} route={route} />}
+          {id === 'intake' && <IntakeTab />}
           {id === 'mail' && (
             <div className="set-soon-grid">
               <ComingCard icon="send" title="Outbound mail (SMTP)" text="Invitations and the digest go out through your own mail server, or the settings your host provides."
@@ -1052,8 +1054,6 @@ function SettingsPage({ route, user }) {
           )}
           {id === 'integrations' && (
             <div className="set-soon-grid">
-              <ComingCard icon="bot" title="Matrix intake bot" text="Notes and calls from chat, filed against the right investor."
-                points={[['Service token', ' with intake scopes only.'], ['Every note', ' attributed to its source.']]} />
               <ComingCard icon="sparkles" title="Local language model" text="An OpenAI-compatible endpoint on this box for drafts and matching."
                 points={[['LP data stays local', ' or passes a redaction boundary.'], ['Deterministic fallback', ' when none is configured.']]} />
             </div>
