@@ -35,7 +35,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_PORT", "8080", "TCP port of the HTTP server."),
     Setting("CRM_ENV", "development", "`development` or `production`; production requires CRM_SECRET_KEY."),
     Setting("CRM_SECRET_KEY", "", "JWT signing secret (>= 32 characters). Generated into the data dir when unset outside production."),
-    Setting("CRM_PUBLIC_URL", "", "External base URL used in invite links (e.g. https://crm.example.ts.net). Defaults to the request's Host."),
+    Setting("CRM_PUBLIC_URL", "", "External base URL used in invite links and the digest's links (e.g. https://crm.example.ts.net). Defaults to the request's Host."),
     Setting("CRM_CORS_ORIGIN", "", "Comma-separated origins allowed cross-origin. Empty: same-origin only."),
     Setting("CRM_TRUSTED_PROXIES", "", "Comma-separated IPs/CIDRs of reverse proxies whose X-Forwarded-For is honoured."),
     Setting("CRM_LOGIN_RATE_LIMIT_PER_MIN", "20", "Auth attempts (login, register, accept-invite) per client IP per minute; 0 disables."),
@@ -52,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_BCRYPT_ROUNDS", "12", "bcrypt cost factor for password hashes (4..16)."),
     Setting("CRM_SQLITE_SYNCHRONOUS", "FULL", "SQLite synchronous mode in WAL (FULL or NORMAL)."),
     Setting("CRM_AUTOMATION_INTERVAL_SECONDS", "900", "How often scheduled automation rules run over every investor."),
+    Setting("CRM_DIGEST_CHECK_SECONDS", "60", "How often the digest scheduler looks whether the day's digest is due (Settings -> Digest sets the hour)."),
     Setting("CRM_ACCESS_LOG", "0", "1 to print one line per request to stderr."),
     Setting("SMTP_HOST", "", "Outbound mail server; empty disables mail (invite links are then copied by hand)."),
     Setting("SMTP_PORT", "587", "Outbound mail port."),
@@ -68,6 +69,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_GMAIL_API_URL", "", "Replaces Google's Gmail API base URL, batch requests included (tests and proxies)."),
     Setting("CRM_GOOGLE_TOKEN_URL", "", "Replaces Google's OAuth token endpoint (tests only)."),
     Setting("CRM_GOOGLE_AUTH_URL", "", "Replaces Google's OAuth consent page URL (tests only)."),
+    Setting("CRM_LLM_BASE_URL", "", "The box's own OpenAI-compatible model server (`/v1/chat/completions`, `/v1/embeddings`). Empty: every feature uses its deterministic fallback."),
+    Setting("CRM_LLM_MODEL", "local", "Chat model name sent to CRM_LLM_BASE_URL."),
+    Setting("CRM_EMBEDDING_MODEL", "local-embedding", "Embedding model name sent to CRM_LLM_BASE_URL."),
+    Setting("CRM_LLM_API_KEY", "", "Bearer key for CRM_LLM_BASE_URL, if it asks for one."),
+    Setting("CRM_LLM_TIMEOUT_SECONDS", "30", "Longest one model call may take before the feature falls back."),
 )
 DEFAULTS = {s.env: s.default for s in SETTINGS}
 
@@ -104,6 +110,19 @@ class EmailSettings:
 
 
 @dataclass(frozen=True)
+class LLMSettings:
+    base_url: str
+    model: str
+    embedding_model: str
+    api_key: str
+    timeout_seconds: float
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     host: str
@@ -129,8 +148,10 @@ class Settings:
     sqlite_synchronous: str
     access_log: bool
     automation_interval_seconds: int
+    digest_check_seconds: int
     smtp: SmtpSettings = field(repr=False)
     email: EmailSettings = field(repr=False)
+    llm: LLMSettings = field(repr=False, default=LLMSettings("", "local", "local-embedding", "", 30.0))
 
     @property
     def production(self) -> bool:
@@ -248,6 +269,7 @@ def load_settings(env: dict | None = None) -> Settings:
         sqlite_synchronous=synchronous,
         access_log=env.get("CRM_ACCESS_LOG", "0").strip() in ("1", "true", "yes"),
         automation_interval_seconds=_int(env, "CRM_AUTOMATION_INTERVAL_SECONDS", 10),
+        digest_check_seconds=_int(env, "CRM_DIGEST_CHECK_SECONDS", 1, 3600),
         smtp=SmtpSettings(
             host=env.get("SMTP_HOST", "").strip(),
             port=_int(env, "SMTP_PORT", 1, 65535),
@@ -266,6 +288,13 @@ def load_settings(env: dict | None = None) -> Settings:
             gmail_api_url=_url(env, "CRM_GMAIL_API_URL"),
             token_url=_url(env, "CRM_GOOGLE_TOKEN_URL"),
             auth_url=_url(env, "CRM_GOOGLE_AUTH_URL"),
+        ),
+        llm=LLMSettings(
+            base_url=_url(env, "CRM_LLM_BASE_URL"),
+            model=env.get("CRM_LLM_MODEL", "").strip() or DEFAULTS["CRM_LLM_MODEL"],
+            embedding_model=env.get("CRM_EMBEDDING_MODEL", "").strip() or DEFAULTS["CRM_EMBEDDING_MODEL"],
+            api_key=env.get("CRM_LLM_API_KEY", "").strip(),
+            timeout_seconds=_float(env, "CRM_LLM_TIMEOUT_SECONDS"),
         ),
     )
 

@@ -24,17 +24,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from . import audit
+from . import audit, mailer
 from .auth import invites, people, routes as auth_routes, security, service_tokens
 from .backups import routes as backup_routes, store as backups
 from .config import ConfigError, Settings, load_settings
 from .db import Database
+from .digest import routes as digest_routes, scheduler as digest_scheduler, service as digest_service
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .grid import automations, collab, routes as grid_routes, store as grid, views
-from .email_integration import routes as email_routes, service as email_service, sync as email_sync
+from .email_integration import (outbound as email_outbound, routes as email_routes, service as email_service,
+                                sync as email_sync)
 from .intake import routes as intake_routes, service as intake_service
 from .interactions import log as interactions, routes as interaction_routes
+from .llm import LocalModel
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
 from .routing import PUBLIC, Reply, Request, Route, Router, authorize, ok, openapi_document
@@ -65,11 +68,11 @@ class App:
         self.backoff = security.LoginBackoff(settings.login_lockout_threshold,
                                              settings.login_lockout_max_seconds)
         self.accounts = people.Accounts(self.db, settings)
-        self.invites = invites.Invites(self.db, settings)
         self.tokens = service_tokens.ServiceTokens(self.db)
         self.audit_log = audit.AuditLog(self.db)
         self.security = security.SecurityStatus(settings, self.db, self.limiter, self.backoff)
         self.interactions = interactions.InteractionLog(self.db)
+        self.llm = LocalModel(settings.llm)  # the box's own model: the only place LP data may go to one
         self.ready = False
         self.static = StaticFiles(FRONTEND_DIR)
         self.signal = collab.ChangeSignal()
@@ -78,8 +81,15 @@ class App:
         self.grid = grid.Grid(self.db, on_change=self.signal.notify, automations=self.automations)
         self.views = views.Views(self.db, self.grid)
         self.backups = backups.Backups(self.db, settings.data_dir)
-        self.email = email_service.EmailCapture(self.db, self.grid, settings)
+        self.email = email_service.EmailCapture(self.db, self.grid, settings, llm=self.llm)
+        # The one way mail leaves the box, and only to the team: an active account or a pending invite.
+        self.outbox = mailer.Outbox(
+            [mailer.SmtpTransport(settings.smtp), email_outbound.GmailTransport(self.email)],
+            audience=lambda address: self.accounts.is_active_email(address) or self.invites.is_pending_email(address),
+            sender=settings.smtp.sender)
+        self.invites = invites.Invites(self.db, settings, self.outbox)
         self.intake = intake_service.Intake(self.db, self.grid)
+        self.digest = digest_service.Digests(self.db, settings, self.llm, self.outbox)
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -114,6 +124,9 @@ class App:
             self.email.engine.interrupt_stale_runs()
             self.email_watcher = email_sync.GridWatcher(self.email.follow_the_grid)
             self.email_watcher.start()
+            self.digest.interrupt_stale()
+            self.digest_scheduler = digest_scheduler.Scheduler(self.digest, self.settings.digest_check_seconds)
+            self.digest_scheduler.start()
             if self.settings.email.sync_interval_seconds:
                 self.email_scheduler = email_sync.SyncScheduler(self.email.engine,
                                                                 self.settings.email.sync_interval_seconds)
@@ -180,7 +193,8 @@ SYSTEM_ROUTES: list[Route] = [
     Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
 ]
 ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
-                       *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES]
+                       *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES,
+                       *digest_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 
@@ -608,7 +622,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever(poll_interval=0.5)
     finally:
-        for thread in (app.scheduler, app.backup_scheduler):
+        for thread in (app.scheduler, app.backup_scheduler, getattr(app, "digest_scheduler", None)):
             if thread is not None:
                 thread.stop.set()
         server.server_close()

@@ -342,3 +342,20 @@ class IntakeBot:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+def upload_key(client, key):
+    """An admin uploads a Google service-account key (the Gmail delegation set-up)."""
+    return client.request("POST", "/api/admin/email/service-account", raw=json.dumps(key).encode(),
+                          headers={"Content-Type": "application/json"})
+
+
+def wait_idle(client, timeout: float = 60) -> None:
+    """Until no mail sync is running (after Sync now or an enrolment); fails if one never ends."""
+    deadline = time.time() + timeout
+    time.sleep(0.2)
+    while time.time() < deadline:
+        if not client.get("/api/email/status").data["running"]:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the sync did not finish")

@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import mailgen
 from gmail_emulator import GmailEmulator, make_service_account_key
-from helpers import make_user, sign_in
+from helpers import make_user, sign_in, upload_key, wait_idle
 
 TEAM = {"CRM_TEAM_DOMAINS": mailgen.TEAM_DOMAIN, "CRM_EMAIL_SYNC_INTERVAL_SECONDS": "0"}
-
-
-def upload_key(client, key) -> object:
-    return client.request("POST", "/api/admin/email/service-account", raw=json.dumps(key).encode(),
-                          headers={"Content-Type": "application/json"})
-
-
-def wait_idle(client, timeout: float = 30) -> None:
-    deadline = time.time() + timeout
-    time.sleep(0.2)
-    while time.time() < deadline and client.get("/api/email/status").data["running"]:
-        time.sleep(0.2)
 
 
 def test_service_account_key_and_enrolment(start_server):

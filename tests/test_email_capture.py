@@ -11,7 +11,7 @@ import pytest
 
 import mailgen
 from gmail_emulator import GmailEmulator, make_service_account_key
-from helpers import import_mbox, launch, seed_mail_investors, sign_in
+from helpers import import_mbox, launch, seed_mail_investors, sign_in, wait_idle
 
 TEAM = {"CRM_TEAM_DOMAINS": mailgen.TEAM_DOMAIN, "CRM_EMAIL_SYNC_INTERVAL_SECONDS": "0"}
 
@@ -209,16 +209,6 @@ def test_gmail_sync_backfills_resumes_and_matches_the_import(start_server, fixtu
             assert shape(synced) == shape(all_activity(other_admin))
         finally:
             other.stop()
-
-
-def wait_idle(client, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    time.sleep(0.2)
-    while time.time() < deadline:
-        if not client.get("/api/email/status").data["running"]:
-            return
-        time.sleep(0.2)
-    raise AssertionError("the sync did not finish")
 
 
 def test_a_sync_killed_mid_backfill_resumes_without_duplicates(start_server, fixture):

@@ -6,12 +6,13 @@ import ast
 from pathlib import Path
 
 BACKEND = Path(__file__).resolve().parent.parent / "backend"
-CORE = {"audit", "config", "db", "errors", "mailer", "migrate", "periodic", "principal", "routing",
+CORE = {"audit", "config", "db", "errors", "llm", "mailer", "migrate", "periodic", "principal", "routing",
         "validation", "version"}
 PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").exists()}
 # Which capability may use which: a dependency is a promise, so it is listed here on purpose.
 MAY_IMPORT = {"auth": set(), "interactions": set(), "grid": {"interactions"}, "backups": set(),
-              "email_integration": {"interactions", "grid"}, "intake": {"email_integration", "interactions"}}
+              "email_integration": {"interactions", "grid"}, "intake": {"email_integration", "interactions"},
+              "digest": set()}
 
 
 def modules():

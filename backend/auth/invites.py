@@ -120,15 +120,17 @@ def accept_invite(db: Database, settings: Settings, token: str, username: str, p
         return people.session_for(settings, people.get_user_row(conn, user_id))
 
 
-def send_invite_email(settings: Settings, invite: dict, inviter: str) -> tuple[bool, str | None]:
-    """Mail the invite link to the invitee when SMTP is configured; returns (sent, error)."""
-    if not settings.smtp.enabled:
+def send_invite_email(outbox: mailer.Outbox | None, invite: dict, inviter: str) -> tuple[bool, str | None]:
+    """Mail the invite link to the invitee through the outbox (the pending invite makes the
+    address part of the team) when a transport is set up; returns (sent, error). With none set
+    up, nothing is sent and the admin copies the link by hand."""
+    if outbox is None or not outbox.available():
         return False, None
     text = (f"{inviter} invited you to Venture CRM as {'an admin' if invite['role'] == 'admin' else 'a member'}.\n\n"
             f"Open this link to choose a username and password:\n{invite['url']}\n\n"
             f"The link works once and expires at {invite['expires_at']} (UTC).\n")
     try:
-        mailer.send_mail(settings.smtp, invite["email"], "Your invitation to Venture CRM", text)
+        outbox.send([invite["email"]], "Your invitation to Venture CRM", text)
     except mailer.MailError as exc:
         return False, str(exc)
     return True, None
@@ -137,21 +139,27 @@ def send_invite_email(settings: Settings, invite: dict, inviter: str) -> tuple[b
 class Invites:
     """Invites as the HTTP layer calls them (one service on the app)."""
 
-    def __init__(self, db: Database, settings: Settings):
-        self.db, self.settings = db, settings
+    def __init__(self, db: Database, settings: Settings, outbox: mailer.Outbox | None = None):
+        self.db, self.settings, self.outbox = db, settings, outbox
 
     def list(self) -> list[dict]:
         with self.db.read() as conn:
             return list_invites(conn)
+
+    def is_pending_email(self, address: str) -> bool:
+        """Whether `address` has a pending invite (any case): the outbox's team check."""
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM invites WHERE email = ? AND accepted_at IS NULL AND revoked_at IS NULL"
+                                " AND expires_at > ?", (address.strip(), utc_now())).fetchone() is not None
 
     def info(self, token: str) -> dict:
         with self.db.read() as conn:
             return invite_info(conn, token)
 
     def create_and_send(self, actor: Principal, email: str, role: str, base_url: str) -> dict:
-        """Create the invite, then mail it (after the commit) when SMTP is set up."""
+        """Create the invite, then mail it (after the commit) when a mail transport is set up."""
         invite = create_invite(self.db, self.settings, actor, email, role, base_url)
-        sent, error = send_invite_email(self.settings, invite, actor.name or "An admin")
+        sent, error = send_invite_email(self.outbox, invite, actor.name or "An admin")
         return {**invite, "email_sent": sent, "email_error": error}
 
     def revoke(self, actor: Principal, invite_id: str) -> dict:

@@ -239,6 +239,12 @@ class Accounts:
         with self.db.read() as conn:
             return list_users(conn)
 
+    def is_active_email(self, address: str) -> bool:
+        """Whether `address` is an active account's email (any case): the outbox's team check."""
+        with self.db.read() as conn:
+            return conn.execute("SELECT 1 FROM users WHERE email = ? AND is_active = 1",
+                                (address.strip(),)).fetchone() is not None
+
     def authenticate(self, conn: sqlite3.Connection, token: str, ip: str | None) -> Principal:
         return authenticate_bearer(conn, self.settings, token, ip)
 

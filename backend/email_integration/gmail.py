@@ -366,6 +366,16 @@ class GmailClient:
         made = answer.get("message") or {}
         return {"id": answer.get("id"), "message": {"id": made.get("id"), "threadId": made.get("threadId")}}
 
+    def send_message(self, raw: bytes) -> dict:
+        """Send the RFC 822 message `raw` from the mailbox (users.messages.send, within the compose
+        scope): {"id", "threadId", "labelIds"}. Only the team outbox calls this
+        (email_integration/outbound.py, mail to the team); tests/test_mailer.py checks it."""
+        request = self._service.users().messages().send(
+            userId="me", body={"raw": base64.urlsafe_b64encode(raw).decode("ascii")})
+        answer = self._run("sending a message", request.execute)
+        return {"id": answer.get("id"), "threadId": answer.get("threadId"),
+                "labelIds": list(answer.get("labelIds", []))}
+
     # -- plumbing ------------------------------------------------------------------------------
 
     def _fetch_batch(self, chunk: list[str]) -> dict[str, tuple[dict | None, HttpError | None]]:

@@ -1,5 +1,6 @@
 """HTTP handlers for captured mail: the activity list, messages, threads, proposals, people,
-uploads, and (admins) the service-account key, mailboxes and sync."""
+uploads, follow-up drafts (saved in the person's own Gmail, never sent), and (admins) the
+service-account key, mailboxes and sync."""
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -135,6 +136,23 @@ def rematch(req: Request) -> Reply:
     return ok(req.app.email.rematch_all())
 
 
+def suggest_draft(req: Request) -> Reply:
+    """Suggest a follow-up to an investor (the local model, else a template); sends nothing."""
+    return ok(req.app.email.drafts.suggest(req.principal, req.data["investor_id"], req.data.get("thread_id")))
+
+
+def save_draft(req: Request) -> Reply:
+    """Save a follow-up as a draft in your own Gmail mailbox, for you to review and send there."""
+    d = req.data
+    return created(req.app.email.drafts.save(req.principal, d["investor_id"], d.get("thread_id"), d["to"],
+                                             d["subject"], d["body"], d.get("model")))
+
+
+def list_drafts(req: Request) -> Reply:
+    """The follow-up drafts saved in Gmail for an investor, newest first."""
+    return ok(req.app.email.drafts.for_investor(req.args["investor"], req.args["limit"]))
+
+
 def oauth_start(req: Request) -> Reply:
     """Begin per-user Gmail consent: the Google URL to send the browser to."""
     return ok(req.app.email.oauth_start(req.principal, _redirect_uri(req)))
@@ -185,6 +203,21 @@ ROUTES: list[Route] = [
     Route("GET", "/api/email/sync/runs", sync_runs, USER, tag="email", query={"limit": Field(
         "integer", minimum=1, maximum=500, default=50)}),
     Route("POST", "/api/email/rematch", rematch, ADMIN, tag="email"),
+    # Follow-up drafts are a person's own act in their own mailbox: no service-token scope.
+    Route("POST", "/api/email/drafts/suggest", suggest_draft, USER, tag="email", body={
+        "investor_id": Field(required=True, min_length=1, max_length=64),
+        "thread_id": Field(max_length=64, nullable=True, description="the conversation the follow-up answers")}),
+    Route("POST", "/api/email/drafts", save_draft, USER, tag="email", body={
+        "investor_id": Field(required=True, min_length=1, max_length=64),
+        "thread_id": Field(max_length=64, nullable=True, description="the conversation it answers (a threaded reply)"),
+        "to": Field("array", required=True, min_length=1, max_length=10,
+                    description="addresses of the investor's people or the conversation's participants"),
+        "subject": Field(required=True, min_length=1, max_length=250),
+        "body": Field(required=True, min_length=1, max_length=20000, description="plain text"),
+        "model": Field(choices=("llm", "template", "manual"), nullable=True,
+                       description="where the text came from (the suggestion's `model`, or manual)")}),
+    Route("GET", "/api/email/drafts", list_drafts, USER, tag="email", query={
+        "investor": Field(max_length=64, required=True), "limit": Field("integer", minimum=1, maximum=100, default=20)}),
     Route("POST", "/api/email/oauth/start", oauth_start, USER, tag="email"),
     Route("GET", "/api/email/oauth/callback", oauth_callback, PUBLIC, tag="email",
           query={"code": Field(max_length=2048), "state": Field(max_length=1024), "error": Field(max_length=200)}),

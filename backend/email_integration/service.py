@@ -14,6 +14,7 @@ import time
 from typing import BinaryIO
 
 from . import crypto, gmail, mime, queries, signals
+from .drafts import FollowupDrafts
 from .store import BatchCounts, MailStore, RawMessage
 from .sync import ACCOUNT_FIELDS, RUN_FIELDS, SyncEngine, _account, run_dict
 from .. import audit
@@ -30,7 +31,7 @@ OAUTH_STATE_SECONDS = 900
 
 
 class EmailCapture:
-    def __init__(self, db: Database, grid, settings: Settings):
+    def __init__(self, db: Database, grid, settings: Settings, llm=None):
         self.db, self.grid, self.settings = db, grid, settings
         self.config = settings.email
         secrets_dir = settings.data_dir / "secrets"
@@ -40,6 +41,7 @@ class EmailCapture:
                               self.config.max_attachment_bytes)
         self.engine = SyncEngine(db, self.mail, self.client_for, on_investors_changed=self._investors_changed)
         self.imports: dict[str, dict] = {}   # upload id -> progress, for the progress bar
+        self.drafts = FollowupDrafts(self, llm)  # follow-ups saved as Gmail drafts (never sent); llm: the app's local model
         self._imports_lock = threading.Lock()
         self._email_key: bytes | None = None
         self._grid_seen: tuple[int, dict | None] = (-1, None)   # grid version and matcher keys last matched

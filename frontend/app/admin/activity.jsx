@@ -15,11 +15,13 @@ const ACTION_WORDS = {
   'auth.login': 'signed in', 'auth.logout': 'signed out', 'auth.bootstrap': 'set up Venture CRM', 'user.created': 'added user', 'user.updated': 'changed user',
   'user.password_changed': 'changed their password', 'invite.created': 'invited', 'invite.revoked': 'revoked an invitation for', 'invite.accepted': 'accepted an invitation',
   'service_token.created': 'created service token', 'service_token.revoked': 'revoked service token',
+  'email.draft_created': 'saved a follow-up draft (in Gmail, unsent) for', 'digest.policy_updated': 'changed the digest schedule',
+  'digest.sent': 'sent the digest', 'digest.failed': 'could not send the digest', 'digest.interrupted': 'was cut off sending the digest',
 };
 
 const BACKUP_VERBS = { manual: 'took a manual backup', auto: 'took the nightly backup', pre_restore: 'took a backup before restoring',
   pre_reset: 'took a backup before resetting all data', upload: 'uploaded a backup' };
-const NAMELESS_ACTIONS = /^(signed|changed their|set up|reset|imported|restored a backup|changed the backup|accepted)/;
+const NAMELESS_ACTIONS = /^(signed|changed their|set up|reset|imported|restored a backup|changed the backup|changed the digest|sent the digest|could not send the digest|was cut off|accepted)/;
 
 function detailName(d, item) {
   if (item && item.entity_name) return item.entity_name;

@@ -250,7 +250,7 @@ function MailMessage({ item, open, onToggle, teamDomains }) {
   );
 }
 
-function MailThreadView({ threadId, teamDomains }) {
+function MailThreadView({ threadId, teamDomains, investor }) {
   const [state, reload] = useAsync(() => api('/api/email/threads/' + encodeURIComponent(threadId)).then(r => r.data), [threadId]);
   const [open, setOpen] = useState(null);
   const t = state.data;
@@ -259,15 +259,21 @@ function MailThreadView({ threadId, teamDomains }) {
   const toggle = id => setOpen(() => { const next = new Set(shown); if (next.has(id)) next.delete(id); else next.add(id); return next; });
   if (!t && state.error) return <div className="cm-thread-body"><div className="mail-nobody is-error"><Icon name="alert-circle" /><span>Couldn’t load this conversation: {state.error.message}</span><Button size="sm" onClick={() => reload()}>Try again</Button></div></div>;
   if (!t) return <div className="cm-thread-body"><div className="mail-loading"><span className="sk" /><span className="sk sk-short" /></div></div>;
+  // A follow-up answers the conversation for the investor it is grouped under (mail matched to
+  // no investor has no one to follow up with).
+  const followup = investor && (t.investors || []).some(i => i.id === investor.id) ? investor : (t.investors || [])[0];
   return (
     <div className="cm-thread-body">
-      {items.length > 2 && (
+      {(items.length > 2 || followup) && (
         <div className="cm-thread-tools">
-          <span className="muted small">{plural(items.length, 'message')} · {mailShortDate(t.first_at)} – {mailShortDate(t.last_at)}</span>
+          {items.length > 2 && <span className="muted small">{plural(items.length, 'message')} · {mailShortDate(t.first_at)} – {mailShortDate(t.last_at)}</span>}
           <span className="spacer" />
-          <button type="button" className="link-btn small" onClick={() => setOpen(shown.size === items.length ? new Set([items[items.length - 1].id]) : new Set(items.map(i => i.id)))}>
-            {shown.size === items.length ? 'Collapse all' : 'Expand all'}
-          </button>
+          {items.length > 2 && (
+            <button type="button" className="link-btn small" onClick={() => setOpen(shown.size === items.length ? new Set([items[items.length - 1].id]) : new Set(items.map(i => i.id)))}>
+              {shown.size === items.length ? 'Collapse all' : 'Expand all'}
+            </button>
+          )}
+          {followup && <FollowupDraftButton investorId={followup.id} investorName={followup.name} threadId={t.id} />}
         </div>
       )}
       {items.map(item => <MailMessage key={item.id} item={item} open={shown.has(item.id)} onToggle={() => toggle(item.id)} teamDomains={teamDomains} />)}
@@ -451,7 +457,7 @@ function CommsThread({ thread: t, open, onToggle, groupInvestor, teamDomains }) 
           <Icon name="chevron-down" className="cm-chev" />
         </span>
       </button>
-      {open && <MailThreadView threadId={t.id} teamDomains={teamDomains} />}
+      {open && <MailThreadView threadId={t.id} teamDomains={teamDomains} investor={groupInvestor ? t.investors.find(i => i.id === groupInvestor) || null : null} />}
     </li>
   );
 }

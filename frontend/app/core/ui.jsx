@@ -329,6 +329,21 @@ function usePageTitle(title) {
   useEffect(() => { document.title = title ? title + ' · Venture CRM' : 'Venture CRM'; }, [title]);
 }
 
+// A list read a page at a time (`limit`/`offset`): the items so far, the total, and load(offset),
+// where load(0) starts over and load(items.length) brings the next page.
+function usePagedList(path, pageSize) {
+  const [state, setState] = useState({ items: [], total: null, loading: true, error: null });
+  const load = useCallback(async (offset) => {
+    setState(s => ({ ...s, loading: true, error: null }));
+    try {
+      const r = await api(path + (path.includes('?') ? '&' : '?') + 'limit=' + pageSize + '&offset=' + offset);
+      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0, loading: false, error: null }));
+    } catch (err) { setState(s => ({ ...s, loading: false, error: err })); }
+  }, [path, pageSize]);
+  useEffect(() => { load(0); }, [load]);
+  return [state, load];
+}
+
 function useAsync(fn, deps) {
   const [state, setState] = useState({ loading: true, data: null, error: null });
   const seq = useRef(0);

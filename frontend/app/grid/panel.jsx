@@ -186,10 +186,11 @@ function InvestorSignals({ investorId }) {
   );
 }
 
-function InvestorMailSection({ investorId }) {
+function InvestorMailSection({ investorId, investorName, archived }) {
   const [state] = useAsync(() => api('/api/email/threads?investor=' + encodeURIComponent(investorId) + '&limit=5')
     .then(r => ({ items: r.data || [], total: r.total || 0 })), [investorId]);
   const [open, setOpen] = useState(null);
+  const [drafts, setDrafts] = useState(0);  // bumped when a draft is saved: the list reads again
   useEffect(() => { setOpen(null); }, [investorId]);
   const d = state.data;
   return (
@@ -197,9 +198,11 @@ function InvestorMailSection({ investorId }) {
       <div className="rp-h">
         <span>Email</span>{d && d.total > 0 && <span className="rp-mail-n">{d.total.toLocaleString()}</span>}
         <span className="spacer" />
+        {!archived && <FollowupDraftButton investorId={investorId} investorName={investorName} variant="ghost" onSaved={() => setDrafts(n => n + 1)} />}
         <a className="rp-mail-all" href={'#/communications?investor=' + encodeURIComponent(investorId)}>All mail<Icon name="chevron-right" /></a>
       </div>
       <InvestorSignals investorId={investorId} />
+      <InvestorDrafts investorId={investorId} version={drafts} />
       {!d ? <div className="rp-empty">{state.error ? 'Couldn’t load the mail: ' + state.error.message : <><Spinner /> Loading mail…</>}</div>
         : !d.items.length ? <div className="rp-empty">No mail with this investor yet. <a href="#/settings/email">Import or connect mail</a></div>
         : (
@@ -331,7 +334,7 @@ function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRe
             </section>
           )}
           <InvestorTimeline investorId={rowId} version={row.version} />
-          <InvestorMailSection investorId={rowId} />
+          <InvestorMailSection investorId={rowId} investorName={title} archived={ro} />
           {notesCol && (
             <section className="rp-section" aria-label="Notes about this investor">
               <div className="rp-h"><span>Notes</span></div>

@@ -135,15 +135,7 @@ function IntakeInvestor({ investor }) {
 }
 
 function IntakeHistory() {
-  const [state, setState] = useState({ items: [], total: null, loading: true, error: null });
-  const load = useCallback(async (offset) => {
-    setState(s => ({ ...s, loading: true, error: null }));
-    try {
-      const r = await api('/api/intake/history?limit=' + INTAKE_PAGE + '&offset=' + offset);
-      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0, loading: false, error: null }));
-    } catch (err) { setState(s => ({ ...s, loading: false, error: err })); }
-  }, []);
-  useEffect(() => { load(0); }, [load]);
+  const [state, load] = usePagedList('/api/intake/history', INTAKE_PAGE);
   const { items, total, loading, error } = state;
   return (
     <section className="table-card ik-history" aria-labelledby="ik-history-title">

@@ -2,7 +2,7 @@ const SETTINGS_TABS = [
   { id: 'backups', label: 'Backups', icon: 'database' },
   { id: 'email', label: 'Email', icon: 'mail' },
   { id: 'intake', label: 'Intake', icon: 'bot', admin: true },
-  { id: 'mail', label: 'Mail & digest', icon: 'send', soon: true },
+  { id: 'digest', label: 'Digest', icon: 'send', admin: true },
   { id: 'integrations', label: 'Integrations', icon: 'plug', soon: true },
 ];
 
@@ -1038,20 +1038,13 @@ function SettingsPage({ route, user }) {
   if (asked) return null;
   return (
     <TabbedPage route={route} base="settings" tabs={SETTINGS_TABS.filter(t => !t.admin || user.role === 'admin')} title="Settings" label="Settings sections"
-      lede="Backups of the fund’s data, email capture, chat intake, and (soon) outbound mail and integrations. Everything is stored on this server.">
+      lede="Backups of the fund’s data, email capture, chat intake and the daily digest. Everything is stored on this server.">
       {id => (
         <>
           {id === 'backups' && <BackupsTab user={user} />}
           {id === 'email' && <EmailTab user={user} route={route} />}
           {id === 'intake' && <IntakeTab />}
-          {id === 'mail' && (
-            <div className="set-soon-grid">
-              <ComingCard icon="send" title="Outbound mail (SMTP)" text="Invitations and the digest go out through your own mail server, or the settings your host provides."
-                points={[['Host, port and TLS', ' with a test message before saving.'], ['Sender address', ' your team recognises.'], ['Delivery log', ' of every message the server sends.']]} />
-              <ComingCard icon="mail" title="Weekly digest" text="A Monday summary of the raise for the team, drafted from the grid’s numbers. Never sent to investors."
-                points={[['Recipients', ', day and time.'], ['Committed vs. target', ' per fund, and what moved this week.'], ['Investors going cold', ' and next steps due.']]} />
-            </div>
-          )}
+          {id === 'digest' && <DigestTab />}
           {id === 'integrations' && (
             <div className="set-soon-grid">
               <ComingCard icon="sparkles" title="Local language model" text="An OpenAI-compatible endpoint on this box for drafts and matching."
