@@ -74,6 +74,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_EMBEDDING_MODEL", "local-embedding", "Embedding model name sent to CRM_LLM_BASE_URL."),
     Setting("CRM_LLM_API_KEY", "", "Bearer key for CRM_LLM_BASE_URL, if it asks for one."),
     Setting("CRM_LLM_TIMEOUT_SECONDS", "30", "Longest one model call may take before the feature falls back."),
+    Setting("CRM_REMOTE_LLM_BASE_URL", "", "Optional remote OpenAI-compatible model, used only for questions (`/api/ask`) and only through the redaction boundary: names, emails and amounts are replaced by placeholders before anything is sent."),
+    Setting("CRM_REMOTE_LLM_MODEL", "", "Model name sent to CRM_REMOTE_LLM_BASE_URL."),
+    Setting("CRM_REMOTE_LLM_API_KEY", "", "Bearer key for CRM_REMOTE_LLM_BASE_URL."),
+    Setting("CRM_QDRANT_URL", "", "A Qdrant server for search. Empty: embedded Qdrant in <data dir>/qdrant (comfortable up to ~20,000 chunks)."),
 )
 DEFAULTS = {s.env: s.default for s in SETTINGS}
 
@@ -152,6 +156,8 @@ class Settings:
     smtp: SmtpSettings = field(repr=False)
     email: EmailSettings = field(repr=False)
     llm: LLMSettings = field(repr=False, default=LLMSettings("", "local", "local-embedding", "", 30.0))
+    remote_llm: LLMSettings = field(repr=False, default=LLMSettings("", "", "", "", 30.0))
+    qdrant_url: str = ""
 
     @property
     def production(self) -> bool:
@@ -296,6 +302,14 @@ def load_settings(env: dict | None = None) -> Settings:
             api_key=env.get("CRM_LLM_API_KEY", "").strip(),
             timeout_seconds=_float(env, "CRM_LLM_TIMEOUT_SECONDS"),
         ),
+        remote_llm=LLMSettings(
+            base_url=_url(env, "CRM_REMOTE_LLM_BASE_URL"),
+            model=env.get("CRM_REMOTE_LLM_MODEL", "").strip(),
+            embedding_model="",
+            api_key=env.get("CRM_REMOTE_LLM_API_KEY", "").strip(),
+            timeout_seconds=_float(env, "CRM_LLM_TIMEOUT_SECONDS"),
+        ),
+        qdrant_url=_url(env, "CRM_QDRANT_URL"),
     )
 
 

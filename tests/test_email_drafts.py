@@ -234,11 +234,20 @@ def test_each_person_drafts_in_their_own_mailbox_only(mail_world):
     accounts = {a["email"]: a["id"] for a in admin.get("/api/email/accounts").data}
     assert admin.delete(f"/api/email/accounts/{accounts[BEN]}").status == 200
     assert member.post("/api/email/drafts", draft).status == 409
-    # Gmail failing: nothing recorded, the person is told.
+    # Gmail failing: nothing recorded, the person is told — and a 5xx is not retried, since Gmail
+    # may have made the draft before failing (a second copy would be worse than the error).
+    posts = lambda: sum(1 for m, p, *_ in gm.requests if m == "POST" and "/drafts" in p)  # noqa: E731
+    before = posts()
     gm.fail("/drafts", status=500, times=10, retry_after="0")
     failed = admin.post("/api/email/drafts", draft)
     assert failed.status == 502 and "Gmail did not save the draft" in failed.json["error"], failed
+    assert posts() == before + 1, "a draft creation that failed with a 5xx was retried"
     assert len(admin.get(f"/api/email/drafts?investor={inv}").data) == 2
+    # A rate limit is a refusal before any work: that one is tried again, and the draft is saved once.
+    gm._failures.clear()
+    gm.fail("/drafts", status=429, times=1, retry_after="0")
+    assert admin.post("/api/email/drafts", draft).status == 201
+    assert posts() == before + 3 and len(gm.drafts[ANN]) == 2
     assert sends(gm) == []
 
 

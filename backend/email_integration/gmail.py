@@ -362,7 +362,7 @@ class GmailClient:
         if thread_id:
             message["threadId"] = thread_id
         request = self._service.users().drafts().create(userId="me", body={"message": message})
-        answer = self._run("creating a draft", request.execute)
+        answer = self._run("creating a draft", request.execute, once=True)
         made = answer.get("message") or {}
         return {"id": answer.get("id"), "message": {"id": made.get("id"), "threadId": made.get("threadId")}}
 
@@ -372,7 +372,7 @@ class GmailClient:
         (email_integration/outbound.py, mail to the team); tests/test_mailer.py checks it."""
         request = self._service.users().messages().send(
             userId="me", body={"raw": base64.urlsafe_b64encode(raw).decode("ascii")})
-        answer = self._run("sending a message", request.execute)
+        answer = self._run("sending a message", request.execute, once=True)
         return {"id": answer.get("id"), "threadId": answer.get("threadId"),
                 "labelIds": list(answer.get("labelIds", []))}
 
@@ -397,9 +397,13 @@ class GmailClient:
         batch.execute(http=self._http)
         return answers
 
-    def _run(self, what: str, call: Callable[[], Any], on_404: Callable[[], GmailError] | None = None) -> Any:
+    def _run(self, what: str, call: Callable[[], Any], on_404: Callable[[], GmailError] | None = None,
+             once: bool = False) -> Any:
         """`call()` with retries: 429, 5xx, rate-limit 403s and transport failures are tried again
-        up to max_retries (waiting Retry-After when given); anything else becomes a GmailError."""
+        up to max_retries (waiting Retry-After when given); anything else becomes a GmailError.
+        `once` is for calls that create something (a draft, a sent message): a 5xx or a lost
+        connection may come after Gmail did it, so only a refusal before the work (429, a
+        rate-limit 403) is tried again — a second draft or a second email is worse than an error."""
         attempt = 0
         while True:
             try:
@@ -407,7 +411,7 @@ class GmailClient:
             except HttpError as exc:
                 if exc.resp.status == 404 and on_404 is not None:
                     raise on_404() from None
-                if not _is_retryable(exc):
+                if not _is_retryable(exc) or (once and exc.resp.status >= 500):
                     raise self._http_failure(what, exc) from None
                 if attempt >= self._max_retries:
                     raise self._http_failure(what, exc, attempts=attempt + 1) from None
@@ -422,7 +426,7 @@ class GmailClient:
             except BatchError as exc:
                 raise GmailError(f"Gmail answered a malformed batch while {what} for {self._who()}: {exc}") from None
             except _TRANSPORT_ERRORS as exc:
-                if attempt >= self._max_retries:
+                if once or attempt >= self._max_retries:
                     raise GmailError(f"could not reach Gmail while {what} for {self._who()} "
                                      f"after {attempt + 1} attempts: {type(exc).__name__}: {exc}") from None
                 self._wait(what, attempt, None)
