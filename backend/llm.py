@@ -95,3 +95,11 @@ class LocalModel:
         if len(vectors) != len(texts):
             raise ModelUnavailable(f"asked for {len(texts)} embeddings, got {len(vectors)}")
         return vectors
+
+
+class RemoteModel(LocalModel):
+    """A remote OpenAI-compatible model (`CRM_REMOTE_LLM_*`): the same client, a distinct type so
+    that where one is made can be checked. It may be constructed ONLY by `backend/search/redaction.py`
+    (the redaction boundary; `tests/test_layout.py` checks): nothing identifying an LP (investor or
+    person names, email addresses, amounts) may reach it, so every message goes out redacted and
+    every answer comes back through the boundary's restore."""

@@ -37,6 +37,7 @@ from .email_integration import (outbound as email_outbound, routes as email_rout
                                 sync as email_sync)
 from .intake import routes as intake_routes, service as intake_service
 from .interactions import log as interactions, routes as interaction_routes
+from .search import ask, routes as search_routes, service as search_service
 from .llm import LocalModel
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
@@ -90,6 +91,8 @@ class App:
         self.invites = invites.Invites(self.db, settings, self.outbox)
         self.intake = intake_service.Intake(self.db, self.grid)
         self.digest = digest_service.Digests(self.db, settings, self.llm, self.outbox)
+        self.search = search_service.Search(self.db, settings, self.llm)  # opens Qdrant on first use
+        self.questions = ask.Questions(self.db, self.settings, self.llm)  # /api/ask, /api/query
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -131,6 +134,7 @@ class App:
                 self.email_scheduler = email_sync.SyncScheduler(self.email.engine,
                                                                 self.settings.email.sync_interval_seconds)
                 self.email_scheduler.start()
+            self.search.start()
             # Serialise the grid and index it for matching once now, so neither the first browser
             # to open it nor the first chat note's card pays for that.
             def warm_up():
@@ -194,7 +198,7 @@ SYSTEM_ROUTES: list[Route] = [
 ]
 ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
                        *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES,
-                       *digest_routes.ROUTES]
+                       *digest_routes.ROUTES, *search_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 
@@ -625,6 +629,7 @@ def main(argv: list[str] | None = None) -> int:
         for thread in (app.scheduler, app.backup_scheduler, getattr(app, "digest_scheduler", None)):
             if thread is not None:
                 thread.stop.set()
+        app.search.stop()
         server.server_close()
         app.db.close()
     return 0

@@ -12,7 +12,7 @@ PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").exists()}
 # Which capability may use which: a dependency is a promise, so it is listed here on purpose.
 MAY_IMPORT = {"auth": set(), "interactions": set(), "grid": {"interactions"}, "backups": set(),
               "email_integration": {"interactions", "grid"}, "intake": {"email_integration", "interactions"},
-              "digest": set()}
+              "digest": set(), "search": set()}
 
 
 def modules():
@@ -112,3 +112,19 @@ def test_the_bot_is_its_own_process():
         else:
             assert not absolute & {"nio"} and "matrix_intake" not in imported(path, tree), \
                 f"{rel} imports the bot or nio"
+
+
+def test_the_remote_model_is_made_only_behind_the_redaction_boundary():
+    """`llm.RemoteModel` (a model off the box) is constructed only in `search/redaction.py`, which
+    replaces LP names, addresses and amounts before anything is sent (guardrail 5)."""
+    for path, tree in modules():
+        rel = path.relative_to(BACKEND).as_posix()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+                if name == "RemoteModel":
+                    assert rel == "search/redaction.py", f"{rel} constructs RemoteModel; go through search/redaction.py"
+            if isinstance(node, ast.ClassDef) and rel != "llm.py":
+                bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", None) for b in node.bases}
+                assert "RemoteModel" not in bases, f"{rel} subclasses RemoteModel"

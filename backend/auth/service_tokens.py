@@ -19,6 +19,7 @@ SCOPES = {
     "grid:read": "Read the fundraising grid, views and history.",
     "grid:write": "Edit grid rows and cells.",
     "email:read": "Read captured mail, threads, proposals and the people seen in mail.",
+    "search:read": "Search notes, interactions, matched mail and long-text cells (GET /api/search).",
 }
 TOKEN_PREFIX = "vcrm_"
 TOKEN_FIELDS = "id, name, prefix, scopes, created_by, created_at, last_used_at, revoked_at"

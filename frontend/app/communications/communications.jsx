@@ -497,13 +497,78 @@ function CommsSkeleton() {
   );
 }
 
+/* ---------- Search content: what the mail says (GET /api/search?type=email), hits by investor ---------- */
+function CommsContentHit({ hit, query, teamDomains }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <li className={cx('cm-hit', open && 'is-open')} data-hit={hit.id}>
+      <button type="button" className="cm-hit-row" aria-expanded={open ? 'true' : 'false'} onClick={() => setOpen(o => !o)}>
+        <SearchKindIcon type="email" />
+        <span className="cm-hit-main">
+          <span className="cm-hit-title">{hit.title || '(no subject)'}</span>
+          {hit.snippet && <span className="cm-hit-snip">{searchSpans(...searchSnippet(hit), query)}</span>}
+        </span>
+        <span className="cm-hit-when">{hit.date && <time dateTime={String(hit.date)} title={fmtFull(hit.date)}>{mailShortDate(hit.date)}</time>}<Icon name="chevron-down" className="cm-chev" /></span>
+      </button>
+      {open && <div className="cm-hit-body"><CommsHitMessage id={hit.id} teamDomains={teamDomains} /></div>}
+    </li>
+  );
+}
+
+function CommsHitMessage({ id, teamDomains }) {
+  const [state, reload] = useAsync(() => api('/api/email/messages/' + encodeURIComponent(id)).then(r => r.data), [id]);
+  if (state.error) return <div className="mail-nobody is-error"><Icon name="alert-circle" /><span>Couldn’t open this message: {state.error.message}</span><Button size="sm" onClick={() => reload()}>Try again</Button></div>;
+  if (!state.data) return <div className="mail-loading"><span className="sk" /><span className="sk sk-short" /></div>;
+  return <MailMessageDetail item={state.data} teamDomains={teamDomains} />;
+}
+
+function CommsContentResults({ text, investor, from, to, teamDomains, onClear }) {
+  const params = (investor ? '&investor=' + encodeURIComponent(investor) : '') + '&type=email' + (from ? '&from=' + from : '') + (to ? '&to=' + to : '');
+  const res = useSearchResults(text, params);
+  const groups = useMemo(() => searchGroups(res.hits), [res.hits]);
+  if (!text.trim()) {
+    return <div className="card"><CenterState icon="search" tone="indigo" title="Search what the mail says">Type words from a message’s subject or body, like “side letter” or “capital call”. Hits come from the mail matched to your investors.</CenterState></div>;
+  }
+  if (res.error && !res.loading) return <LoadError error={res.error} onRetry={onClear} />;
+  if (!res.hits.length && (res.loading || res.q !== text.trim())) return <CommsSkeleton />;
+  if (!res.hits.length) {
+    return <div className="card"><CenterState icon="search" title={'No mail says “' + res.q + '”'} action={<Button onClick={onClear}>Clear search</Button>}>Try other words, a wider date range{investor ? ', or every investor' : ''}.</CenterState></div>;
+  }
+  return (
+    <div className={cx('cm-hits', res.loading && 'is-stale')}>
+      {groups.map(g => (
+        <section key={g.key || 'none'} className="cm-hit-group" aria-label={g.investor ? g.investor.name : 'Not matched to an investor'}>
+          <header className="cm-group-head">
+            {g.investor ? <span className={cx('cm-mark', 'av-' + (hashStr(g.investor.name || '') % 8))} aria-hidden="true">{initials(g.investor.name)}</span>
+              : <span className="cm-mark is-none" aria-hidden="true"><Icon name="inbox" /></span>}
+            <div className="cm-group-title">
+              <h2>{g.investor ? g.investor.name : 'Not matched to an investor'}</h2>
+              <span className="cm-group-n">{plural(g.hits.length, 'message')}</span>
+            </div>
+            <span className="spacer" />
+            {g.investor && <a className="cm-open-grid" href={'#/grid?investor=' + encodeURIComponent(g.investor.id)}>Open in grid<Icon name="chevron-right" /></a>}
+          </header>
+          <ul className="cm-hit-list">{g.hits.map(h => <CommsContentHit key={h.id} hit={h} query={res.q} teamDomains={teamDomains} />)}</ul>
+        </section>
+      ))}
+      <div className="cm-hits-foot">
+        <span>{plural(res.hits.length, 'message')} mention “{res.q}”</span>
+        <span className="spacer" />
+        {SEARCH_MODES[res.mode] && <span className="sp-mode" title={SEARCH_MODES[res.mode][1]} data-mode={res.mode}><span className="sp-mode-dot" />{SEARCH_MODES[res.mode][0]}</span>}
+      </div>
+    </div>
+  );
+}
+
 function CommunicationsPage({ route }) {
   usePageTitle('Communications');
   const phone = useMediaQuery('(max-width: 640px)');
   const investor = route.query.investor || '';
   const [f, setF] = useState(COMMS_NO_FILTERS);
-  const [text, setText] = useState('');
-  const q = useCommsDebounced(text.trim(), 300);
+  const [content, setContent] = useState(() => route.query.search !== undefined);  // search what the mail says
+  const [text, setText] = useState(route.query.search || '');
+  useEffect(() => { if (route.query.search !== undefined) { setContent(true); setText(route.query.search); } }, [route.query.search]);
+  const q = useCommsDebounced(content ? '' : text.trim(), 300);
   const [more, setMore] = useState(false);
   const [investors, setInvestors] = useState(null);
   const [status, setStatus] = useState(null);
@@ -567,7 +632,12 @@ function CommunicationsPage({ route }) {
         </div>
         <div className="cm-f cm-f-text search">
           <Icon name="search" />
-          <input className="input" type="search" value={text} onChange={e => setText(e.target.value)} placeholder="Search subject, people, text…" aria-label="Search mail" />
+          <input className="input" type="search" value={text} onChange={e => setText(e.target.value)} aria-label={content ? 'Search content' : 'Search mail'}
+            placeholder={content ? 'Search what the mail says…' : 'Search subject, people, text…'} />
+        </div>
+        <div className="seg cm-f-mode" role="group" aria-label="Search mode">
+          <button type="button" className={cx('seg-btn', !content && 'is-on')} aria-pressed={!content ? 'true' : 'false'} onClick={() => setContent(false)}>Filter</button>
+          <button type="button" className={cx('seg-btn', content && 'is-on')} aria-pressed={content ? 'true' : 'false'} onClick={() => setContent(true)}>Search content</button>
         </div>
         {phone && (
           <button type="button" className={cx('btn btn-secondary btn-sm cm-more-btn', active && 'is-on')} aria-expanded={more ? 'true' : 'false'} onClick={() => setMore(m => !m)}>
@@ -577,35 +647,36 @@ function CommunicationsPage({ route }) {
         <span className="cm-f-break" aria-hidden="true" />
         {showMore && (
           <>
-            <label className="cm-f cm-f-sel">
+            {!content && <label className="cm-f cm-f-sel">
               <span className="sr-only">Mailbox</span>
               <select className="select select-sm" value={f.mailbox} onChange={e => set('mailbox')(e.target.value)} aria-label="Mailbox">
                 <option value="">All mailboxes</option>
                 {accounts.map(a => <option key={a.id} value={a.email}>{a.email}</option>)}
               </select>
-            </label>
-            <label className="cm-f cm-f-sel">
+            </label>}
+            {!content && <label className="cm-f cm-f-sel">
               <span className="sr-only">Direction</span>
               <select className="select select-sm" value={f.direction} onChange={e => set('direction')(e.target.value)} aria-label="Direction">
                 <option value="">Any direction</option>
                 {Object.entries(MAIL_DIRECTIONS).map(([k, d]) => <option key={k} value={k}>{d.label}</option>)}
               </select>
-            </label>
+            </label>}
             <div className="cm-f cm-f-dates">
               <input className="input" type="date" value={f.from} max={f.to || undefined} onChange={e => set('from')(e.target.value)} aria-label="From date" title="From (inclusive)" />
               <span className="cm-dash" aria-hidden="true">–</span>
               <input className="input" type="date" value={f.to} min={f.from || undefined} onChange={e => set('to')(e.target.value)} aria-label="To date" title="To (inclusive)" />
             </div>
-            <label className="cm-f cm-f-switch">
+            {!content && <label className="cm-f cm-f-switch">
               <Switch checked={f.matched} onChange={set('matched')} label="Matched only" />
               <span aria-hidden="true">Matched only</span>
-            </label>
+            </label>}
           </>
         )}
         {anyFilter && <><span className="spacer" /><button type="button" className="link-btn cm-clear" onClick={clear}>Clear filters</button></>}
       </div>}
-      <LoadError error={data.error} onRetry={() => load(0)} />
-      {data.loading && !data.threads.size ? <CommsSkeleton />
+      {!content && <LoadError error={data.error} onRetry={() => load(0)} />}
+      {content && !noMailAtAll ? <CommsContentResults text={text} investor={investor} from={f.from} to={f.to} teamDomains={domains} onClear={() => setText('')} />
+        : data.loading && !data.threads.size ? <CommsSkeleton />
         : noMailAtAll ? (
           <div className="card">
             <CenterState icon="inbox" tone="indigo" title="No mail captured yet"

@@ -152,12 +152,14 @@ function AppFrame({ route, user, onSignOut, onSession }) {
             {item ? <><span className={sub ? '' : 'cur'}>{item.title}</span>{sub && <><Icon name="chevron-right" /><span className="cur">{sub}</span></>}</> : <span className="cur">Not found</span>}
           </div>
           <div className="spacer" />
+          <SearchTrigger />
           <div className="topbar-slot" ref={setSlot} />
           <UserMenu user={user} onChangePassword={() => setPwOpen(true)} onSignOut={onSignOut} />
         </header>
         <main className={cx('content', screen && screen.flush && 'is-flush')} id="main">{page}</main>
       </div>
       {pwOpen && <ChangePasswordModal onClose={() => setPwOpen(false)} onSession={onSession} />}
+      <SearchHost />
     </div>
   );
 }

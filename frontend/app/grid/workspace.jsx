@@ -257,6 +257,10 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     const el = canvas.current && canvas.current.el();
     if (el) { el.scrollTop = 0; el.scrollLeft = 0; }
   };
+  useEffect(() => {  // a link (#/grid?view=ID, e.g. from a question saved as a view) opens that view
+    const id = route.query.view;
+    if (id && id !== viewId && views.some(v => v.id === id)) selectView(id);
+  }, [route.query.view, views]); // eslint-disable-line react-hooks/exhaustive-deps
 
   /* keep the latest of everything for the stable handlers below */
   const S = useRef(null);
