@@ -16,7 +16,7 @@ WORD = "zephyrine"   # in two investors' notes: the palette groups the hits unde
 ONLY = "quorvantis"  # in one investor's note only
 
 
-def _wait_found(admin, word: str, want: int, timeout: float = 20.0) -> list:
+def _wait_found(admin, word: str, want: int, timeout: float = 60.0) -> list:
     """The indexer runs in the background: poll until `word` finds `want` hits."""
     deadline = time.monotonic() + timeout
     hits: list = []

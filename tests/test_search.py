@@ -5,6 +5,7 @@ rebuild; filters; sparse mode without a model and hybrid with the local stub."""
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 from urllib.parse import urlencode
 
@@ -78,6 +79,18 @@ def test_sparse_terms_are_stable_and_folded():
     assert len(ids) == 2 and max(values) < sparse.K1 + 1
     text, marks = snippet("we met at the Zurich office about the mining deal", {"zurich", "mining"})
     assert [text[s:e] for s, e in marks] == ["Zurich", "mining"]
+
+
+def test_tokenizer_keeps_section_numbers_and_single_digits():
+    assert sparse.tokens("LPA section 4.2.") == ["lpa", "section", "4.2"]
+    assert sparse.tokens("Fund 3 and Fund 4.1.3") == ["fund", "3", "fund", "4.1.3"]
+    assert sparse.tokens("a b c x 7") == ["7"]  # single letters still dropped, single digits kept
+    assert sparse.tokens("the LP’s view, don't") == ["lp", "view", "don"]
+    assert sparse.term_id("4.2") != sparse.term_id("4.1")
+    text = "see LPA section 4.2 of Fund 3"
+    assert [text[s:e] for s, e, _ in sparse.spans(text)] == ["see", "LPA", "section", "4.2", "Fund", "3"]
+    text, marks = snippet(text, set(sparse.tokens("section 4.2 fund 3")))
+    assert [text[s:e] for s, e in marks] == ["section", "4.2", "Fund", "3"]
 
 
 # --- over HTTP -------------------------------------------------------------------------------------
@@ -197,6 +210,17 @@ def test_restart_resumes_and_kill_mid_index_is_consistent(start_server):
     assert admin.post("/api/admin/search/rebuild").status == 202
     st = wait_indexed(admin, 120)
     assert st["written"] == st["chunks"] == st["indexed"] > 0
+    # an index made by an older tokenizer is rebuilt by itself at start
+    third.stop()
+    with sqlite3.connect(srv.data_dir / "crm.db") as conn:
+        assert conn.execute("SELECT value FROM search_state WHERE key = 'tokenizer'").fetchone() == (
+            str(sparse.TOKENIZER_VERSION),)
+        conn.execute("UPDATE search_state SET value = '1' WHERE key = 'tokenizer'")
+    fourth = start_server(data_dir=srv.data_dir)
+    admin = sign_in(fourth, "admin")
+    st = wait_indexed(admin, 120)
+    assert st["written"] == st["chunks"] == st["indexed"] > 0
+    assert hits(admin, "topic sector", limit=5)["data"]
 
 
 def test_hybrid_with_the_local_embedding_model(start_server, llm_stub):

@@ -11,7 +11,9 @@ feed announces (a link or message archived by a re-match, a body fetched later).
 Safe to kill at any instant: Qdrant is written first, then `search_chunks` and the cursor in one
 SQLite transaction; a replay upserts the same point ids (uuid5 of the chunk key) again.
 A rebuild drops the collection, marks every chunk removed and scans everything, with progress;
-it is remembered in `search_state`, so a rebuild cut short starts again after a restart.
+it is remembered in `search_state`, so a rebuild cut short starts again after a restart. It also
+happens by itself when the embedding model's size or `sparse.TOKENIZER_VERSION` (kept in
+`search_state` as "tokenizer") is not what the index was built with.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from typing import Callable
 from . import sources
 from .chunking import Chunk
 from .index import ChunkIndex
-from .sparse import SparseEncoder
+from .sparse import TOKENIZER_VERSION, SparseEncoder
 from ..db import Database, utc_now
 from ..periodic import PeriodicThread
 
@@ -74,7 +76,8 @@ class Indexer:
             backlog += conn.execute("SELECT count(*) FROM interactions WHERE rowid > ?",
                                     (int(state.get("interaction_rowid", 0)),)).fetchone()[0]
         backlog += max(0, now["link_rowid"] - int(state.get("link_rowid", 0)))
-        return backlog + (1 if state.get("rebuild") == "1" or self.rebuild_requested else 0)
+        stale = state.get("tokenizer") != str(TOKENIZER_VERSION) and self.live_chunks() > 0
+        return backlog + (1 if state.get("rebuild") == "1" or self.rebuild_requested or stale else 0)
 
     def live_chunks(self) -> int:
         with self.db.read() as conn:
@@ -102,7 +105,14 @@ class Indexer:
         shape_wrong = self.index.exists and (self.index.dim is not None) != want_dense
         lost = not self.index.exists and self.live_chunks() > 0
         went_back = any(cursors[k] > now[k] for k in CURSORS)  # a restore put the data back in time
-        if self.rebuild_requested or state.get("rebuild") == "1" or shape_wrong or lost or went_back:
+        # terms made by another tokenizer than this one: every sparse vector must be made again
+        retokenize = state.get("tokenizer") != str(TOKENIZER_VERSION)
+        if retokenize and not (self.live_chunks() or self.index.count()):
+            with self.db.transaction() as conn:  # nothing indexed yet: just remember the version
+                self._save(conn, {"tokenizer": TOKENIZER_VERSION})
+            retokenize = False
+        if (self.rebuild_requested or state.get("rebuild") == "1" or shape_wrong or lost or went_back
+                or retokenize):
             return self._rebuild()
         done = {"grid": self._follow_grid(cursors["grid_seq"], now["grid_seq"]),
                 "interactions": self._follow_interactions(cursors["interaction_rowid"]),
@@ -214,7 +224,7 @@ class Indexer:
                 conn.execute("UPDATE search_chunks SET removed_at = ? WHERE removed_at IS NULL", (utc_now(),))
                 self._save(conn, {k: 0 for k in CURSORS})
             self.encoder = SparseEncoder()
-            total = self._scan_all(self.progress, cursor={**now, "rebuild": "0"})
+            total = self._scan_all(self.progress, cursor={**now, "rebuild": "0", "tokenizer": TOKENIZER_VERSION})
             self._last_reconcile = time.monotonic()
             return {"rebuilt": total}
         finally:

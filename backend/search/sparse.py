@@ -1,7 +1,7 @@
 """The sparse (BM25-style) half of hybrid search, with no vocabulary file.
 
-Text is tokenised (lower case, accents folded, stop words out, a light stemmer for plurals and a
-few suffixes) and each term becomes a stable id (the first 4 bytes of its blake2b hash, a uint32),
+Text is tokenised (lower case, accents folded, stop words and single letters out, dotted numbers
+such as "4.2" one term, single digits kept, a light stemmer for plurals and a few suffixes) and each term becomes a stable id (the first 4 bytes of its blake2b hash, a uint32),
 so the same word is the same dimension on every box and after every restart. A document vector
 carries BM25's term-frequency part, `tf * (k1 + 1) / (tf + k1 * (1 - b + b * len / avg_len))`,
 with the running average length the encoder keeps; a query vector carries 1.0 per distinct term.
@@ -29,7 +29,11 @@ too under until up very was we were what when where which while who whom why wil
 yours yourself yourselves also re fwd hi hello dear thanks thank regards best let lets us get got
 """.split())
 
-_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+# Bump when `tokens` changes what it yields: the indexer keeps it in search_state and rebuilds the
+# index when it differs (2: dotted numbers such as "4.2" are one term, single digits are kept).
+TOKENIZER_VERSION = 2
+
+_WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)*(?:['’][a-z]+)?")
 
 
 def fold(text: str) -> str:
@@ -70,7 +74,7 @@ def spans(text: str) -> list[tuple[int, int, str]]:
     out = []
     for match in _WORD.finditer(_fold_in_place(text)):
         word = match.group().replace("’", "'").split("'")[0]
-        if word in STOP_WORDS or len(word) < 2:
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
             continue
         out.append((match.start(), match.end(), stem(word)))
     return out
@@ -81,7 +85,7 @@ def tokens(text: str) -> list[str]:
     out = []
     for match in _WORD.finditer(fold(text)):
         word = match.group().replace("’", "'").split("'")[0]
-        if word in STOP_WORDS or len(word) < 2:
+        if word in STOP_WORDS or (len(word) < 2 and not word.isdigit()):
             continue
         out.append(stem(word))
     return out

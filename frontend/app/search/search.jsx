@@ -361,6 +361,7 @@ function AskCell({ col, value, investorId }) {
   }
   if (typeof value === 'boolean') return value ? <Icon name="check" className="ask-yes" label="Yes" /> : <span className="faint">No</span>;
   if (col.dated) return <time className="nowrap" dateTime={String(value)} title={fmtFull(value)}>{askDate(value)}</time>;
+  if (askNorm(col.name) === 'list') return <span>{listLabel(value)}</span>;  // "follow_up" reads "Follow-up", as in the grid
   return <span>{String(value)}</span>;
 }
 
