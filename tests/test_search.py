@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from urllib.parse import urlencode
 
 import pytest
 
-from helpers import add_column, columns_by_name, import_mbox, seed_mail_investors, sign_in
+from helpers import ROOT, add_column, columns_by_name, import_mbox, seed_mail_investors, sign_in
 import mailgen
 from backend.search import chunking, sparse
 from backend.search.service import snippet
@@ -210,6 +212,19 @@ def test_restart_resumes_and_kill_mid_index_is_consistent(start_server):
     assert admin.post("/api/admin/search/rebuild").status == 202
     st = wait_indexed(admin, 120)
     assert st["written"] == st["chunks"] == st["indexed"] > 0
+    # the rebuild command, while the server runs: its indexer picks the request up by itself
+    done = subprocess.run([sys.executable, "-m", "backend.search", "rebuild", "--data-dir", str(srv.data_dir)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "rebuild requested" in done.stdout, done
+    deadline = time.monotonic() + 60
+    while admin.get("/api/admin/search/status").data["written"] < 2 * st["written"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert wait_indexed(admin, 120)["written"] == 2 * st["written"]
+    assert [e["details"] for e in admin.get("/api/audit-log?action=search.rebuild").data][0] == {
+        "via": "python -m backend.search rebuild"}
+    missing = subprocess.run([sys.executable, "-m", "backend.search", "rebuild", "--data-dir", str(srv.data_dir / "nope")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2 and "no database" in missing.stderr
     # an index made by an older tokenizer is rebuilt by itself at start
     third.stop()
     with sqlite3.connect(srv.data_dir / "crm.db") as conn:

@@ -26,6 +26,7 @@ from . import sources
 from .chunking import Chunk
 from .index import ChunkIndex
 from .sparse import TOKENIZER_VERSION, SparseEncoder
+from .. import audit
 from ..db import Database, utc_now
 from ..periodic import PeriodicThread
 
@@ -42,6 +43,14 @@ Embedder = Callable[[list[str]], list[list[float]]]
 def document_text(chunk: Chunk) -> str:
     """What is encoded: the investor's name gives every chunk its who."""
     return f"{chunk.investor_name}\n{chunk.text}" if chunk.investor_name else chunk.text
+
+
+def request_rebuild(db: Database, actor, how: str) -> None:
+    """Ask for a rebuild through the persisted state: a running server's indexer starts it at its
+    next look (seconds), a stopped one at its next start. Audited like the admin's button."""
+    with db.transaction() as conn:
+        Indexer._save(conn, {"rebuild": "1"})
+        audit.record(conn, actor, "search.rebuild", "search", None, {"via": how})
 
 
 class Indexer:

@@ -3,6 +3,7 @@ const SETTINGS_TABS = [
   { id: 'email', label: 'Email', icon: 'mail' },
   { id: 'intake', label: 'Intake', icon: 'bot', admin: true },
   { id: 'digest', label: 'Digest', icon: 'send', admin: true },
+  { id: 'search', label: 'Search', icon: 'search', admin: true },
   { id: 'integrations', label: 'Integrations', icon: 'plug', soon: true },
 ];
 
@@ -1038,13 +1039,14 @@ function SettingsPage({ route, user }) {
   if (asked) return null;
   return (
     <TabbedPage route={route} base="settings" tabs={SETTINGS_TABS.filter(t => !t.admin || user.role === 'admin')} title="Settings" label="Settings sections"
-      lede="Backups of the fund’s data, email capture, chat intake and the daily digest. Everything is stored on this server.">
+      lede="Backups of the fund’s data, email capture, chat intake, the daily digest and the search index. Everything is stored on this server.">
       {id => (
         <>
           {id === 'backups' && <BackupsTab user={user} />}
           {id === 'email' && <EmailTab user={user} route={route} />}
           {id === 'intake' && <IntakeTab />}
           {id === 'digest' && <DigestTab />}
+          {id === 'search' && <SearchIndexTab />}
           {id === 'integrations' && (
             <div className="set-soon-grid">
               <ComingCard icon="sparkles" title="Local language model" text="An OpenAI-compatible endpoint on this box for drafts and matching."
