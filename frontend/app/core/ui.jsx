@@ -344,6 +344,20 @@ function usePagedList(path, pageSize) {
   return [state, load];
 }
 
+// The foot of a paged table: how many of how many, and Load more (with `error`, why the next page failed).
+function PagedFoot({ state, load, error }) {
+  const { items, total, loading } = state;
+  if (!items.length) return null;
+  return (
+    <div className="table-foot">
+      <span>{'Showing ' + items.length.toLocaleString() + ' of ' + (total || 0).toLocaleString()}</span>
+      <span className="spacer" />
+      {error}
+      {total > items.length && <Button size="sm" pending={loading} onClick={() => load(items.length)}>Load more</Button>}
+    </div>
+  );
+}
+
 function useAsync(fn, deps) {
   const [state, setState] = useState({ loading: true, data: null, error: null });
   const seq = useRef(0);

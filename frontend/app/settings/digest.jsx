@@ -255,13 +255,7 @@ function DigestLog({ refreshKey }) {
           </table>
         </div>
       )}
-      {items.length > 0 && (
-        <div className="table-foot">
-          <span>{'Showing ' + items.length.toLocaleString() + ' of ' + (total || 0).toLocaleString()}</span>
-          <span className="spacer" />
-          {total > items.length && <Button size="sm" pending={loading} onClick={() => load(items.length)}>Load more</Button>}
-        </div>
-      )}
+      <PagedFoot state={state} load={load} />
     </section>
   );
 }

@@ -166,14 +166,7 @@ function IntakeHistory() {
           </table>
         </div>
       )}
-      {items.length > 0 && (
-        <div className="table-foot">
-          <span>{'Showing ' + items.length.toLocaleString() + ' of ' + (total || 0).toLocaleString()}</span>
-          <span className="spacer" />
-          {error && <span className="ik-foot-err">Couldn’t load more: {error.message}</span>}
-          {total > items.length && <Button size="sm" pending={loading} onClick={() => load(items.length)}>Load more</Button>}
-        </div>
-      )}
+      <PagedFoot state={state} load={load} error={error && <span className="ik-foot-err">Couldn’t load more: {error.message}</span>} />
     </section>
   );
 }
