@@ -42,7 +42,8 @@ FILTERS = {"action": "action = ?", "entity_type": "entity_type = ?", "entity_id"
 # outlives them).
 _NAMES = {"investor": ("investors", "name"), "column": ("grid_columns", "name"), "view": ("views", "name"),
           "automation_rule": ("automation_rules", "name"), "user": ("users", "username"),
-          "service_token": ("service_tokens", "name"), "invite": ("invites", "email")}
+          "service_token": ("service_tokens", "name"), "invite": ("invites", "email"),
+          "task": ("tasks", "title"), "feature_request": ("feature_requests", "title")}
 
 
 def name_entities(conn: sqlite3.Connection, entries: list[dict]) -> list[dict]:

@@ -47,6 +47,20 @@ def new_ids(count: int) -> list[str]:
     return [str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, 16 * count, 16)]
 
 
+def first_change_at(conn: sqlite3.Connection, moment: str, low: int, high: int) -> int:
+    """The first grid_changes seq in [low, high) recorded at or after `moment` (an ISO UTC time;
+    `high` when none is). Times grow with seq (the log is written under the write lock), so this
+    bisects instead of scanning the log: the digest and the dashboard read windows of it."""
+    while low < high:
+        mid = (low + high) // 2
+        row = conn.execute("SELECT at FROM grid_changes WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)).fetchone()
+        if row is None or row[0] >= moment:
+            high = mid
+        else:
+            low = mid + 1
+    return low
+
+
 def connect(path: Path | str, synchronous: str = "FULL") -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -28,16 +28,20 @@ from . import audit, mailer
 from .auth import invites, people, routes as auth_routes, security, service_tokens
 from .backups import routes as backup_routes, store as backups
 from .config import ConfigError, Settings, load_settings
+from .dashboard import routes as dashboard_routes, service as dashboard_service
 from .db import Database
 from .digest import routes as digest_routes, scheduler as digest_scheduler, service as digest_service
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
                      PayloadTooLarge, ServiceUnavailable, Unauthorized, UnsupportedMediaType)
 from .grid import automations, collab, routes as grid_routes, store as grid, views
+from .feature_requests import routes as feature_requests_routes, service as feature_requests_service
 from .email_integration import (outbound as email_outbound, routes as email_routes, service as email_service,
                                 sync as email_sync)
 from .intake import routes as intake_routes, service as intake_service
+from .pipeline import routes as pipeline_routes, service as pipeline_service
 from .interactions import log as interactions, routes as interaction_routes
 from .search import ask, routes as search_routes, service as search_service
+from .tasks import routes as tasks_routes, service as tasks_service
 from .llm import LocalModel
 from .migrate import MigrationError, apply_migrations
 from .principal import Principal, anonymous, system
@@ -79,8 +83,11 @@ class App:
         self.signal = collab.ChangeSignal()
         self.presence = collab.Presence()
         self.automations = automations.Automations(self.db)
+        self.tasks = tasks_service.Tasks(self.db)
+        self.automations.task_maker = tasks_service.RuleTasks(self.tasks)  # rules may make tasks; grid never imports tasks
         self.grid = grid.Grid(self.db, on_change=self.signal.notify, automations=self.automations)
         self.views = views.Views(self.db, self.grid)
+        self.pipeline = pipeline_service.Pipeline(self.db, self.grid)
         self.backups = backups.Backups(self.db, settings.data_dir)
         self.email = email_service.EmailCapture(self.db, self.grid, settings, llm=self.llm)
         # The one way mail leaves the box, and only to the team: an active account or a pending invite.
@@ -89,10 +96,12 @@ class App:
             audience=lambda address: self.accounts.is_active_email(address) or self.invites.is_pending_email(address),
             sender=settings.smtp.sender)
         self.invites = invites.Invites(self.db, settings, self.outbox)
-        self.intake = intake_service.Intake(self.db, self.grid)
+        self.intake = intake_service.Intake(self.db, self.grid, tasks=self.tasks)
         self.digest = digest_service.Digests(self.db, settings, self.llm, self.outbox)
         self.search = search_service.Search(self.db, settings, self.llm)  # opens Qdrant on first use
         self.questions = ask.Questions(self.db, self.settings, self.llm)  # /api/ask, /api/query
+        self.dashboard = dashboard_service.Dashboard(self.db, self.grid)
+        self.feature_requests = feature_requests_service.FeatureRequests(self.db)
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -140,6 +149,7 @@ class App:
             def warm_up():
                 self.grid.grid_response("compact", False, True)
                 self.intake.index()
+                self.dashboard.warm()  # the activity tallies: a first dashboard then reads only what is new
             threading.Thread(target=warm_up, name="grid-warmup", daemon=True).start()
         self.ready = True
         return applied
@@ -197,8 +207,8 @@ SYSTEM_ROUTES: list[Route] = [
     Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
 ]
 ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
-                       *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES,
-                       *digest_routes.ROUTES, *search_routes.ROUTES]
+                       *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES, *pipeline_routes.ROUTES,
+                       *digest_routes.ROUTES, *search_routes.ROUTES, *dashboard_routes.ROUTES, *tasks_routes.ROUTES, *feature_requests_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 

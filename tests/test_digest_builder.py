@@ -3,7 +3,8 @@ server's database after real requests: users, investors, mail imported into two 
 notes (one through a Matrix-bot token), cell edits, an archived investor and an archived column.
 Then: both sections, one email counted once, directions, what is archived or outside [since, until)
 left out, commitments/lists/stages old -> new, an empty day, the local model's path (what the prompt
-holds, bounded) and every way it falls back, escaped inline-styled HTML, tasks once a table exists."""
+holds, bounded) and every way it falls back, escaped inline-styled HTML, open tasks due or overdue
+(backend/tasks' table; one made over HTTP shows for its owner, in the office's time zone)."""
 from __future__ import annotations
 
 import hashlib
@@ -398,22 +399,26 @@ def test_the_plain_text_part_reads_as_text(world):
     assert max(len(line) for line in text.splitlines() if "://" not in line) <= 78
 
 
-# --- tasks, once they exist --------------------------------------------------------------------------
+# --- tasks ----------------------------------------------------------------------------------------------
 
-def test_open_tasks_due_or_overdue_appear_once_a_tasks_table_exists(world, tmp_path):
+def test_open_tasks_due_or_overdue_appear(world, tmp_path):
+    """Rows of the tasks table (migration 0011) in a copy of the day's database: open ones due by
+    the window's last day appear (overdue: before its first); done, archived, later ones and those
+    of an archived investor do not."""
     copy = tmp_path / "crm.db"
     with sqlite3.connect(world.srv.data_dir / "crm.db") as live, sqlite3.connect(copy) as conn:
         live.backup(conn)
-        conn.execute("CREATE TABLE tasks (id TEXT PRIMARY KEY, investor_id TEXT, title TEXT, due TEXT, owner TEXT,"
-                     " done INTEGER NOT NULL DEFAULT 0, archived_at TEXT)")
         today = world.since.astimezone(ZoneInfo(TZ)).date()
+        at = "2026-01-01T00:00:00.000Z"
         rows = [("t1", world.ids["Acme Capital"], "Send the LPA", (today - timedelta(days=2)).isoformat(), world.ann_id, 0, None),
-                ("t2", world.ids["Halcyon Family Office"], "Call Priya back", today.isoformat(), "ben", 0, None),
-                ("t3", world.ids["Acme Capital"], "Done already", today.isoformat(), "ben", 1, None),
-                ("t4", world.ids["Acme Capital"], "Next month", (today + timedelta(days=30)).isoformat(), "ben", 0, None),
-                ("t5", world.ids["Acme Capital"], "Archived task", today.isoformat(), "ben", 0, "2026-01-01"),
-                ("t6", world.ids["Ghost Partners"], "Ghost task", today.isoformat(), "ben", 0, None)]
-        conn.executemany("INSERT INTO tasks VALUES (?,?,?,?,?,?,?)", rows)
+                ("t2", world.ids["Halcyon Family Office"], "Call Priya back", today.isoformat(), world.ben_id, 0, None),
+                ("t3", world.ids["Acme Capital"], "Done already", today.isoformat(), world.ben_id, 1, None),
+                ("t4", world.ids["Acme Capital"], "Next month", (today + timedelta(days=30)).isoformat(), world.ben_id, 0, None),
+                ("t5", world.ids["Acme Capital"], "Archived task", today.isoformat(), world.ben_id, 0, at),
+                ("t6", world.ids["Ghost Partners"], "Ghost task", today.isoformat(), world.ben_id, 0, None)]
+        conn.executemany("INSERT INTO tasks (id, investor_id, title, due, owner, done, archived_at, done_at,"
+                         " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                         [(*r, at if r[5] else None, at, at) for r in rows])
         conn.execute("PRAGMA journal_mode=WAL")
     db = Database(copy)
     try:
@@ -434,3 +439,37 @@ def test_open_tasks_due_or_overdue_appear_once_a_tasks_table_exists(world, tmp_p
     assert f'Task due {today}: "Call Priya back" (ben)' in text
     assert "has 'Call Priya back' (Halcyon Family Office) due" in text
     assert d["stats"]["changes"] == 5  # tasks are not changes
+
+
+def test_an_overdue_task_made_over_http_appears_for_its_owner(start_server):
+    """The whole path: a member's task made through POST /api/tasks (due two days ago on the
+    office's day, the digest's time zone) is in the day's digest, overdue, under that member; a
+    colleague's task ticked done is not."""
+    srv = start_server()
+    admin = srv.bootstrap()
+    assert admin.patch("/api/admin/digest/policy", {"timezone": TZ}).status == 200
+    made = admin.post("/api/admin/users", {"username": "cara", "email": "cara@fund.example", "password": PASSWORD,
+                                           "role": "member"})
+    cara = sign_in(srv, "cara")
+    lp = admin.post("/api/fundraising/rows", {"values": {"Name": "Overdue Holdings"}}).data
+    today = datetime.now(ZoneInfo(TZ)).date()
+    assert cara.get("/api/tasks").json["today"] == today.isoformat()  # the office's day
+    task = cara.post("/api/tasks", {"title": "Chase the side letter", "investor_id": lp["id"], "in_days": 0})
+    assert task.status == 201
+    assert cara.patch(f"/api/tasks/{task.data['id']}", {"due": (today - timedelta(days=2)).isoformat()}).status == 200
+    assert cara.get("/api/tasks?due=overdue").data[0]["overdue"]
+    done = admin.post("/api/tasks", {"title": "Already sent", "investor_id": lp["id"], "due": "-1d"}).data
+    assert admin.patch(f"/api/tasks/{done['id']}", {"done": True}).status == 200
+    since = datetime.combine(today, datetime.min.time(), ZoneInfo(TZ))
+    db = Database(srv.data_dir / "crm.db")
+    try:
+        a = builder.collect(db, since, since + timedelta(days=1), TEAM, TZ)
+        d = builder.build(db, None, since, since + timedelta(days=1), TZ, URL, TEAM)
+    finally:
+        db.close()
+    members = {m.name: m for m in a.members}
+    items = [i for i in members["cara"].items if i.kind == "task"]
+    assert [(i.text, i.overdue, i.investor) for i in items] == [("Chase the side letter", True, "Overdue Holdings")]
+    assert made.data["id"] and all(i.text != "Already sent" for m in a.members for i in m.items)
+    assert a.totals["tasks_overdue"] == 1
+    assert f'Task overdue (due {today - timedelta(days=2)}): "Chase the side letter" (cara)' in flat(d["text"])

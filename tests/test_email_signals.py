@@ -86,3 +86,8 @@ def test_signals_of_a_hand_made_mailbox_land_in_the_grid(start_server):
     # Computed: nobody can type into them.
     refused = admin.patch(f"/api/fundraising/rows/{acme}", {"values": {signal_cols["touches_90d"]: 5}})
     assert refused.status == 400 and "computed" in refused.json["error"]
+    # The dashboard's distribution reads the same cells: Acme strong, Quiet without a signal.
+    strength = admin.get("/api/dashboard").data["strength_distribution"]
+    assert {e["level"]: e["count"] for e in strength["levels"]} == {
+        "Very strong": 0, "Strong": 1, "Medium": 0, "Weak": 0, "Very weak": 0}
+    assert strength["no_signal"] == 1 and strength["column_id"] == signal_cols["relationship_strength"]

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from urllib.parse import quote
 
 import pytest
 
@@ -552,3 +553,15 @@ def test_inserting_many_times_at_one_spot_keeps_the_order(app):
         assert positions == expected
     app.db.reset_caches()  # rebuilt from the table: the same order
     assert [rid for rid, _ in app.grid.live_rows()] == expected
+
+
+def test_the_investor_picker_finds_live_investors_by_part_of_the_name(admin, member):
+    tag = unique("Picker")
+    made = [admin.post("/api/fundraising/rows", {"values": {"Name": name}}).data
+            for name in (f"{tag} Alpha Partners", f"Beta {tag} Trust", f"{tag} Gone")]
+    assert admin.delete(f"/api/fundraising/rows/{made[2]['id']}").status == 200
+    found = member.get(f"/api/fundraising/investors?q={quote(tag.lower())}").data
+    assert [f["name"] for f in found] == [f"{tag} Alpha Partners", f"Beta {tag} Trust"]  # starts-with first
+    assert member.get("/api/fundraising/investors?q=%25_%25").data == []  # LIKE wildcards are literal
+    assert len(member.get("/api/fundraising/investors?limit=2").data) == 2
+    assert member.get("/api/fundraising/investors?limit=0").status == 400

@@ -4,6 +4,8 @@ new investors and notes once per chat event (a note may add people and set value
 transaction), and the admin reads what was committed."""
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from helpers import add_column, make_user, sign_in
 
 
@@ -271,3 +273,55 @@ def test_matching_follows_the_grid_as_it_changes(fresh_server):
     assert bot.get("/api/intake/match?q=Larkfield%20Partners").data == []
     assert admin.post(f"/api/fundraising/rows/{row['id']}/restore").status == 200
     assert bot.get("/api/intake/match?q=Larkfield%20Partners").data[0]["investor_id"] == row["id"]
+
+
+def test_a_commit_with_a_follow_up_makes_its_task_once_in_the_same_transaction(fresh_server):
+    """`task` on either commit: a task on the investor, source intake, ref the chat event, owned by
+    the CRM account whose username is the Matrix sender's localpart; replayed, no second; a bad
+    task writes nothing at all."""
+    srv, admin = fresh_server
+    bot = bot_for(srv, admin)
+    ann = make_user(admin, "member")
+    today = admin.get("/api/tasks?limit=1").json["today"]
+    made = bot.post("/api/intake/investor", {
+        "name": "Follow Up Capital", "note": "Met Jane, follow up in 3 days", "source": "matrix_intake",
+        "ref": "$task1:matrix.example", "task": {"title": "Follow up with Follow Up Capital", "in_days": 3,
+                                                 "owner_matrix": f"@{ann['username']}:matrix.example"}})
+    assert made.status == 201, made
+    again = bot.post("/api/intake/investor", {"name": "Follow Up Capital", "source": "matrix_intake",
+                                              "ref": "$task1:matrix.example", "task": {"title": "x", "in_days": 3}})
+    assert again.status == 200
+    tasks = admin.get(f"/api/tasks?owner=all&investor_id={made.data['id']}").data
+    assert len(tasks) == 1
+    t = tasks[0]
+    assert (t["title"], t["source"], t["source_ref"], t["owner"]) == (
+        "Follow up with Follow Up Capital", "intake", "$task1:matrix.example", ann["id"])
+    assert t["due"] == (date.fromisoformat(today) + timedelta(days=3)).isoformat()
+    # a note on an existing investor, with a typed due day; an unknown sender: the team's task
+    note = bot.post("/api/fundraising/log-communication", {
+        "investor_id": made.data["id"], "kind": "call", "summary": "Call with Jane", "source": "matrix_intake",
+        "ref": "$task2:matrix.example", "task": {"title": "Send the deck", "due": "tomorrow",
+                                                 "owner_matrix": "@stranger:elsewhere.example"}})
+    assert note.status == 201, note
+    deck = next(t for t in admin.get(f"/api/tasks?owner=all&investor_id={made.data['id']}").data
+                if t["title"] == "Send the deck")
+    assert deck["owner"] is None and deck["source_ref"] == "$task2:matrix.example"
+    assert deck["due"] == (date.fromisoformat(today) + timedelta(days=1)).isoformat()
+    # with people and values too (the grid-edit path), the task rides along
+    both = bot.post("/api/fundraising/log-communication", {
+        "investor_id": made.data["id"], "summary": "Met Bob", "ref": "$task3:matrix.example",
+        "people": [{"name": "Bob Roe"}], "task": {"title": "Intro Bob to the team", "due": "2031-01-02"}})
+    assert both.status == 201
+    assert "Intro Bob to the team" in [t["title"] for t in admin.get(f"/api/tasks?owner=all&investor_id={made.data['id']}").data]
+    # a task the CRM cannot read refuses the whole commit: no investor, no note, no task
+    before = len(admin.get("/api/fundraising/grid").data["rows"])
+    for task, why in (({"title": "x", "due": "someday"}, "due"), ({"title": ""}, "title"),
+                      ({"title": "x", "colour": "red"}, "colour"), ("follow up", "object")):
+        bad = bot.post("/api/intake/investor", {"name": "Never Made", "ref": f"$bad-{why}:m", "task": task})
+        assert bad.status == 400 and bad.json["field"] == "task" and why in bad.json["error"], (task, bad)
+    assert len(admin.get("/api/fundraising/grid").data["rows"]) == before
+    bad_note = bot.post("/api/fundraising/log-communication", {
+        "investor_id": made.data["id"], "summary": "Nope", "ref": "$bad-note:m", "task": {"title": "x", "in_days": -2}})
+    assert bad_note.status == 400 and bad_note.json["field"] == "task"
+    entries = admin.get(f"/api/fundraising/rows/{made.data['id']}/interactions").data
+    assert "Nope" not in [e["summary"] for e in entries]

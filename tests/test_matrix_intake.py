@@ -9,7 +9,7 @@ import secrets
 import sqlite3
 import statistics
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -135,6 +135,21 @@ def test_a_new_investor_is_proposed_in_the_thread_and_written_on_yes(room, crm):
     assert "Interested in: Fund III" in (entry["body"] or "")
     audit = crm.admin.get(f"/api/audit-log?entity_id={row['id']}").data
     assert sorted(a["action"] for a in audit) == ["interaction.added", "investor.created"]
+
+
+def test_a_follow_up_in_the_note_becomes_a_task_on_yes(room, crm):
+    root, card, _ = room.note("Met Wendy Park of Larch Capital, follow up in 3 days")
+    in_three = (date.today() + timedelta(days=3))
+    assert f"⏰ Task: Follow up · due {in_three:%a %b} {in_three.day}" in body(card)
+    assert "Meeting on" in body(card), "the follow-up's day is not the meeting's"
+    changed = room.reply(root, "edit due=next week", contains="Changed")
+    assert f"due = {(date.today() + timedelta(days=7)).isoformat()}" in body(changed)
+    done = room.reply(root, "yes", contains="Created")
+    assert "Follow-up task set" in body(done)
+    [row] = rows_named(crm, "Larch Capital")
+    tasks = crm.admin.get(f"/api/tasks?owner=all&investor_id={row['id']}").data
+    assert [(t["title"], t["source"], t["source_ref"], t["due"]) for t in tasks] == [
+        ("Follow up with Larch Capital", "intake", root, (date.today() + timedelta(days=7)).isoformat())]
 
 
 def test_a_near_duplicate_is_offered_and_pick_adds_a_note_to_it(room, crm):

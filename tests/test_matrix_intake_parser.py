@@ -198,6 +198,7 @@ def test_the_table_is_large_and_varied():
     ("Jan 5", "2026-01-05"), ("5 Jan", "2026-01-05"), ("January 5th, 2025", "2025-01-05"), ("3rd of November", "2026-11-03"),
     ("Dec 1", "2026-12-01"), ("Dec 2", "2025-12-02"), ("2026-11-03", "2026-11-03"), ("11/3", "2026-11-03"),
     ("11/3/25", "2025-11-03"), ("12/25", "2025-12-25"), ("a week ago", "2026-11-24"), ("3 days ago", "2026-11-28"),
+    ("two days ago", "2026-11-29"), ("one week ago", "2026-11-24"),
     ("tomorrow", None), ("next Tuesday", None), ("next week", None), ("Feb 30", None), ("2026-13-01", None),
     ("sat down with her", None), ("no date here", None),
 ])
@@ -327,7 +328,7 @@ def test_an_address_or_phone_said_twice_is_one_contact():
                                   "Met with", "w/", "(", "Jane's", "& & &", "L.P.", "$", "+", "@", "a@b", "Fund"])
 def test_odd_inputs_give_a_valid_proposal(text):
     got = parse(text, TODAY, FUNDS)
-    assert set(got) == {"investor", "people", "funds", "amount", "kind", "occurred_at", "status", "note", "summary"}
+    assert set(got) == {"investor", "people", "funds", "amount", "kind", "occurred_at", "status", "note", "summary", "task"}
     assert got["kind"] in ("meeting", "call", "email", "note") and isinstance(got["summary"], str)
 
 
@@ -432,3 +433,55 @@ def test_adversarial_input_is_bounded(name):
     assert len(text) >= 9_990
     assert best_ms(lambda: parse(text, TODAY, FUNDS)) < 100
     assert best_ms(lambda: emails_in(text)) < 100  # emails_in has no cap on how much it reads
+
+
+# --- follow-ups: a task the note asks for ----------------------------------------------------------------
+
+FOLLOW_UPS = [  # (note, task title or None, due), TODAY being Tuesday 2026-12-01
+    ("Met Jane Doe at Acme Capital, follow up in 3 days", "Follow up", "2026-12-04"),
+    ("Call with Bob Smith of Zenith Partners. Follow up tomorrow.", "Follow up", "2026-12-02"),
+    ("follow-up next week with Northgate Endowment", "Follow up", "2026-12-08"),
+    ("Coffee with Priya Nair yesterday; check in on Friday", "Follow up", "2026-12-04"),
+    ("Met Jane on 11/20, follow up Dec 15", "Follow up", "2026-12-15"),
+    ("Met Jane Doe, Acme Capital, ping her in a couple of days", "Follow up", "2026-12-03"),
+    ("Spoke to Sam Lee. Circle back in 2 weeks", "Follow up", "2026-12-15"),
+    ("Met Jane Doe at Acme, follow up next month", "Follow up", "2027-01-01"),
+    ("met jane doe at acme, f/u +10d", "Follow up", "2026-12-11"),
+    ("Lunch with Ann Chu, follow up with her and the CIO early next week", "Follow up", "2026-12-07"),
+    ("Call with Ann Chu, touch base by end of week", "Follow up", "2026-12-04"),
+    ("Met Jane Doe, follow up on Tuesday", "Follow up", "2026-12-08"),  # the next Tuesday after today
+    ("Met Jane Doe, follow up in one week", "Follow up", "2026-12-08"),
+    ("Call with Bob Smith of Zenith Partners. Remind me to send Bob the deck next week.", "Send Bob the deck", "2026-12-08"),
+    ("Remind me next week to send the LPA", "Send the LPA", "2026-12-08"),
+    ("Lunch with Sam Lee from Cobalt, remind me in 2 weeks", "Follow up", "2026-12-15"),
+    ("Met Jane Doe. Remind me to send her the data room link", "Send her the data room link", None),
+    ("Met Jane Doe. Reminder: intro her to our CFO on 12/10", "Intro her to our CFO", "2026-12-10"),
+    ("REMIND ME TO CALL JANE DOE TOMORROW", "Call jane doe", "2026-12-02"),
+    ("Spoke to Ann Chu at Orchid Capital. They'll follow up with docs.", None, None),
+    ("Met Jane Doe, she followed up yesterday", None, None),
+    ("Met Jane Doe at Acme Capital last Tuesday", None, None),
+    ("Follow up on the deck", None, None),  # no day: not a task the parser guesses
+]
+
+
+@pytest.mark.parametrize("note, title, due", FOLLOW_UPS, ids=[n[:40] for n, _, _ in FOLLOW_UPS])
+def test_follow_ups(note, title, due):
+    task = parse(note, TODAY, FUNDS)["task"]
+    assert (task and task["title"], task and task["due"]) == (title, due) if title else task is None, task
+
+
+def test_a_follow_ups_day_is_never_the_touchs_day():
+    got = parse("Coffee with Priya Nair of Halcyon Family Office, check in Friday", TODAY, FUNDS)
+    assert got["occurred_at"] is None and got["task"]["due"] == "2026-12-04"
+    assert got["investor"] == "Halcyon Family Office" and got["people"][0]["name"] == "Priya Nair"
+    got = parse("Met Jane Doe of Acme Capital on Monday, follow up on Friday", TODAY, FUNDS)
+    assert got["occurred_at"] == "2026-11-30" and got["task"]["due"] == "2026-12-04"
+
+
+@pytest.mark.parametrize("phrase, due", [
+    ("in 3 days", "2026-12-04"), ("3 days", "2026-12-04"), ("tomorrow", "2026-12-02"), ("next week", "2026-12-08"),
+    ("friday", "2026-12-04"), ("Dec 15", "2026-12-15"), ("11/3", "2027-11-03"), ("+2w", "2026-12-15"),
+    ("someday", None), ("", None),
+])
+def test_follow_up_due_reads_an_edit(phrase, due):
+    assert parser.follow_up_due(phrase, TODAY) == due

@@ -155,7 +155,7 @@ def test_chat_text_never_breaks_the_grammar_or_edits(text):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(list(proposals.MODEL_SCHEMA["required"]) + ["x"]),
+@given(st.dictionaries(st.sampled_from(list(proposals.MODEL_SCHEMA["required"]) + ["x", "task"]),
                        st.one_of(st.none(), st.text(max_size=20), st.integers(), st.floats(), st.booleans(),
                                  st.lists(st.one_of(st.text(max_size=10), st.dictionaries(st.text(max_size=5),
                                                                                           st.text(max_size=10))),
@@ -194,3 +194,59 @@ def test_the_process_stops_at_once_on_a_bad_setting(tmp_path):
     done = subprocess.run([sys.executable, "-m", "backend.matrix_intake"], env=env, capture_output=True, text=True,
                           timeout=30, cwd=str(config.__file__).rsplit("/backend/", 1)[0])
     assert done.returncode == 2 and "MATRIX_HOMESERVER_URL is not set" in done.stderr
+
+
+# --- a follow-up task: read, edited, shown, sent ------------------------------------------------------------
+
+def test_a_follow_up_is_on_the_card_and_yes_sends_it_owned_by_the_author():
+    d = draft(task={"title": "Follow up", "due": "2026-12-04"})
+    plain, markup = proposals.card(d, d["note"])
+    assert "⏰ Task: Follow up · due Fri Dec 4" in plain and "<b>Task:</b> Follow up" in markup
+    call, sent = proposals.commit_request(d, d["note"], "$event", VOCAB, author="@ann:fund.example")
+    assert call == "create_investor" and sent["task"] == {
+        "title": "Follow up with Acme Ventures", "due": "2026-12-04", "owner_matrix": "@ann:fund.example"}
+    d = draft(target={"investor_id": "inv1", "name": "Acme Ventures LLC"}, task={"title": "Send the deck", "due": None})
+    call, sent = proposals.commit_request(d, d["note"], "$event", VOCAB, author="@ann:fund.example")
+    assert call == "log_communication" and sent["task"]["title"] == "Send the deck" and sent["task"]["due"] is None
+    assert "⏰ Task: Send the deck · no date" in proposals.card(d, d["note"])[0]
+    assert "task" not in proposals.commit_request(draft(), "x", "$e", VOCAB)[1]  # no follow-up asked: none sent
+    hostile = draft(task={"title": "<img src=x onerror=alert(1)>", "due": None})
+    assert "<img" not in proposals.card(hostile, "")[1]
+
+
+@pytest.mark.parametrize("assignment, task", [
+    ("due=next week", {"title": "Follow up", "due": "2026-12-08"}),
+    ("due=in 3 days", {"title": "Follow up", "due": "2026-12-04"}),
+    ("follow up=friday", {"title": "Follow up", "due": "2026-12-04"}),
+    ("due=2026-12-24", {"title": "Follow up", "due": "2026-12-24"}),
+    ("task=Send the deck", {"title": "Send the deck", "due": None}),
+    ("task=", None),
+])
+def test_edits_set_or_drop_the_follow_up(assignment, task):
+    d = draft()
+    proposals.apply_edit(d, assignment, VOCAB, TODAY)
+    assert d.get("task") == task
+
+
+def test_editing_the_due_day_keeps_the_title_and_a_bad_day_is_refused():
+    d = draft(task={"title": "Send the deck", "due": "2026-12-04"})
+    assert proposals.apply_edit(d, "due=tomorrow", VOCAB, TODAY) == "due = 2026-12-02"
+    assert d["task"] == {"title": "Send the deck", "due": "2026-12-02"}
+    with pytest.raises(proposals.Invalid, match="not a day I can read"):
+        proposals.apply_edit(d, "due=whenever", VOCAB, TODAY)
+    proposals.apply_edit(d, "due=", VOCAB, TODAY)
+    assert d["task"] == {"title": "Send the deck", "due": None}
+
+
+def test_a_models_follow_up_is_checked():
+    said = ["Met Jane Doe of Acme Ventures yesterday, follow up in 3 days"]
+    read = proposals.from_model(model_answer(task={"title": "Follow up with Jane", "due": "2026-12-04"}), said, VOCAB, TODAY)
+    assert read["task"] == {"title": "Follow up with Jane", "due": "2026-12-04"}
+    assert proposals.from_model(model_answer(), said, VOCAB, TODAY)["task"] is None  # optional: older answers hold
+    past = proposals.from_model(model_answer(task={"title": "x", "due": "2026-11-01"}), said, VOCAB, TODAY)
+    assert past["task"] == {"title": "x", "due": None}, "a follow-up before today is a misreading"
+    assert proposals.from_model(model_answer(task={"due": None}), said, VOCAB, TODAY)["task"]["title"] == "Follow up"
+    for bad, message in (("soon", "task must be an object"), ({"title": "x", "due": "next week"}, "YYYY-MM-DD")):
+        with pytest.raises(proposals.Invalid, match=message):
+            proposals.from_model(model_answer(task=bad), said, VOCAB, TODAY)
+    assert "task" in proposals.MODEL_SCHEMA["properties"] and "task" not in proposals.MODEL_SCHEMA["required"]

@@ -75,6 +75,24 @@ def world(tmp_path_factory):
             resp = admin.post(f"/api/fundraising/rows/{ids[name]}/interactions",
                               {"kind": kind, "summary": f"{kind} with {name}", "occurred_at": stamp(days)})
             assert resp.status == 201, resp
+        # The pipeline (Zed Archived's card goes with it) and tasks (one archived, one done).
+        for name, fund, stage, amount, probability in (("Acme Capital", "Fund I", "Diligence", 2_000_000, None),
+                                                       ("Birch LP", "Fund II", "Pitch", 1_000_000, 0.5),
+                                                       ("Dune Ventures", "Fund I", "Passed", None, None),
+                                                       ("Zed Archived", "Fund II", "Soft Circle", 5_555_555, None)):
+            resp = admin.post("/api/pipeline/opportunities", {"investor_id": ids[name], "fund_id": cols[fund]["id"],
+                                                              "stage": stage, "expected_amount": amount,
+                                                              "probability": probability})
+            assert resp.status == 201, resp
+        made_tasks = {}
+        for title, name, due in (("Send the LPA", "Acme Capital", ago(-3)), ("Call about the close", "Birch LP", ago(2)),
+                                 ("Old follow-up", "Cedar Family Office", ago(9)), ("Prepare the AGM deck", None, None),
+                                 ("Zed task", "Zed Archived", ago(1)), ("Forgotten task", "Dune Ventures", ago(1))):
+            resp = admin.post("/api/tasks", {"title": title, "investor_id": ids.get(name), "due": due})
+            assert resp.status == 201, resp
+            made_tasks[title] = resp.data["id"]
+        assert admin.patch(f"/api/tasks/{made_tasks['Old follow-up']}", {"done": True}).status == 200
+        assert admin.delete(f"/api/tasks/{made_tasks['Forgotten task']}").status == 200
         # Archive: one investor (its people, commitments, interactions and mail go with it), one
         # fund column, one custom column, one person (removed from Birch LP's people).
         assert admin.delete(f"/api/fundraising/rows/{ids['Zed Archived']}").status == 200
@@ -161,8 +179,8 @@ REFUSED = [
     ({"entity": "email_accounts", "fields": ["refresh_token"]}, "entity", "never available"),
     ({"entity": "secrets", "fields": ["value"]}, "entity", "never available"),
     ({"entity": "sqlite_master", "fields": ["sql"]}, "entity", "never available"),
-    ({"entity": "tasks", "fields": ["title"]}, "entity", "unknown entity 'tasks'"),
-    ({"entity": "opportunities", "fields": ["stage"]}, "entity", "unknown entity"),
+    ({"entity": "deals", "fields": ["title"]}, "entity", "unknown entity 'deals'"),
+    ({"entity": "tasks", "fields": ["owner_id"]}, "fields[0]", "unknown field"),  # whose task: users are never exposed
     ({"entity": "investors; DROP TABLE investors", "fields": ["name"]}, "entity", "unknown entity"),
     ({"entity": ["investors"], "fields": ["name"]}, "entity", "must be a string"),
     (inv(fields=["password_hash"]), "fields[0]", "never available"),
@@ -460,7 +478,8 @@ def test_archived_rows_never_appear(world):
             record = dict(zip(fields, row))
             assert record.get("investor_id") not in gone and record.get("id") not in gone, (entity, record)
     text = " ".join(seen_text)
-    for word in ("Zed", "Zoe", "Old Person", "Fund III", "7000000", "9999999", "m6", "m7", "m8", "m9", "SECRET"):
+    for word in ("Zed", "Zoe", "Old Person", "Fund III", "7000000", "9999999", "m6", "m7", "m8", "m9", "SECRET",
+                 "5555555", "Forgotten"):
         assert word not in text, word
     assert "Old Notes" not in json.dumps(plans.schema(world["db"]))
     assert "column:Region" in json.dumps(plans.schema(world["db"]))
@@ -592,9 +611,11 @@ def test_as_view_gives_a_saved_view_with_the_same_rows(world):
 
 def test_schema_describes_what_plans_may_name(world):
     schema = plans.schema(world["db"])
-    assert set(schema["entities"]) == {"investors", "people", "funds", "commitments", "interactions", "emails"}
-    assert schema["entities"]["investors"]["relations"] == ["people", "commitments", "interactions", "emails"]
-    assert schema["entities"]["funds"]["relations"] == ["commitments"]
+    assert set(schema["entities"]) == {"investors", "people", "funds", "commitments", "interactions", "emails",
+                                       "opportunities", "tasks"}
+    assert schema["entities"]["investors"]["relations"] == ["people", "commitments", "interactions", "emails",
+                                                            "opportunities", "tasks"]
+    assert schema["entities"]["funds"]["relations"] == ["commitments", "opportunities"]
     assert {"name": "column:Score", "type": "number", "description": "the grid column 'Score'"} in \
         schema["entities"]["investors"]["columns"]
     assert "within_days" in schema["ops"]["date"] and "contains" not in schema["ops"]["number"]
@@ -605,3 +626,28 @@ def test_schema_describes_what_plans_may_name(world):
     text = json.dumps(schema)
     for word in ("password", "token", "body_text", "users", "audit_log"):
         assert word not in text
+
+
+# ---------------------------------------------------------------- the pipeline and tasks
+def test_pipeline_and_tasks_answer_exactly(world):
+    from backend.grid.opportunities import DEFAULT_PROBABILITY, STAGES
+    assert plans.STAGE_PROBABILITY == DEFAULT_PROBABILITY and plans.STAGES == STAGES  # one truth, two readers
+    cards = rows(world, {"entity": "opportunities", "fields": ["investor_name", "fund", "stage", "probability", "weighted"],
+                         "sort": [{"field": "investor_name", "dir": "asc"}]})
+    assert cards == [["Acme Capital", "Fund I", "Diligence", 0.4, 800_000.0], ["Birch LP", "Fund II", "Pitch", 0.5, 500_000.0],
+                     ["Dune Ventures", "Fund I", "Passed", 0.0, None]]
+    by_fund = rows(world, {"entity": "opportunities", "fields": ["fund", "open_weighted"], "group_by": ["fund"],
+                           "aggregates": [{"as": "open_weighted", "fn": "sum", "field": "weighted"}],
+                           "filters": [{"field": "stage", "op": "in", "value": ["Intro", "Pitch", "Diligence", "Soft Circle"]}],
+                           "sort": [{"field": "fund", "dir": "asc"}]})
+    assert by_fund == [["Fund I", 800_000.0], ["Fund II", 500_000.0]]
+    overdue = rows(world, {"entity": "tasks", "fields": ["title", "investor_name"],
+                           "filters": [{"field": "status", "op": "eq", "value": "open"},
+                                       {"field": "due", "op": "before", "value": TODAY.isoformat()}]})
+    assert overdue == [["Call about the close", "Birch LP"]]
+    assert rows(world, {"entity": "tasks", "fields": ["title", "status"], "sort": [{"field": "title", "dir": "asc"}]}) == [
+        ["Call about the close", "open"], ["Old follow-up", "done"], ["Prepare the AGM deck", "open"], ["Send the LPA", "open"]]
+    open_tasks = rows(world, inv(fields=["name", "n"], computed=[{"as": "n", "fn": "count", "of": "tasks",
+                                                                   "where": [{"field": "status", "op": "eq", "value": "open"}]}],
+                                 filters=[{"field": "name", "op": "in", "value": ["Acme Capital", "Cedar Family Office"]}]))
+    assert open_tasks == [["Acme Capital", 1], ["Cedar Family Office", 0]]

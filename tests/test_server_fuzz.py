@@ -49,11 +49,19 @@ def seed(admin) -> dict:
     token = make("/api/admin/service-tokens", {"name": "fuzz bot", "scopes": ["grid:read"]})
     victim = make("/api/admin/users", {"username": "fuzz-victim", "email": "victim@fund.example",
                                        "password": "correct horse battery", "role": "member"})
+    card = make("/api/pipeline/opportunities", {"investor_id": rows[0]["id"], "fund_id": fund["id"], "stage": "Pitch"})
+    spare_card = make("/api/pipeline/opportunities", {"investor_id": rows[1]["id"], "fund_id": fund["id"]})
+    task = make("/api/tasks", {"title": "Send the deck", "investor_id": rows[0]["id"], "due": "+3d"})
+    spare_task = make("/api/tasks", {"title": "Spare task"})
+    request = make("/api/feature-requests", {"title": "Dark mode", "details": "For late nights"})
+    spare_request = make("/api/feature-requests", {"title": "Spare request"})
     return {"rows": [r["id"] for r in rows], "columns": [fund["id"], stage["id"], spare["id"]],
             "fund": fund["id"], "stage": stage["id"], "spare": spare["id"], "view": view["id"],
             "spare_view": spare_view["id"], "rule": rule["id"], "spare_rule": spare_rule["id"],
             "backup": backup["id"], "invite": invite["id"], "invite_token": invite["token"],
-            "token": token["id"], "victim": victim["id"]}
+            "token": token["id"], "victim": victim["id"], "card": card["id"], "spare_card": spare_card["id"],
+            "task": task["id"], "spare_task": spare_task["id"], "request": request["id"],
+            "spare_request": spare_request["id"]}
 
 
 def _toml(value) -> str:
@@ -95,6 +103,16 @@ def config(ids: dict, token: str) -> str:
         ("GET", "/api/fundraising/changes", {"query.wait": 0}),  # a long-poll would only spend the budget
         ("GET", "/api/auth/invite", {"query.token": ids["invite_token"]}),
         ("POST", "/api/auth/accept-invite", {"body.token": {"dictionary": "invites", "probability": 0.8}}),
+        ("GET", "/api/pipeline", {"query.fund": ids["fund"]}),
+        ("POST", "/api/pipeline/opportunities", {"body.investor_id": plain_row, "body.fund_id": ids["fund"]}),
+        ("PATCH", "/api/pipeline/opportunities/{id}", {"path.id": ids["card"]}),
+        ("DELETE", "/api/pipeline/opportunities/{id}", {"path.id": ids["spare_card"]}),
+        ("PATCH", "/api/tasks/{id}", {"path.id": ids["task"]}),
+        ("DELETE", "/api/tasks/{id}", {"path.id": ids["spare_task"]}),
+        ("POST", "/api/tasks/{id}/restore", {"path.id": ids["spare_task"]}),
+        ("PATCH", "/api/feature-requests/{id}", {"path.id": ids["request"]}),
+        ("POST", "/api/feature-requests/{id}/archive", {"path.id": ids["spare_request"]}),
+        ("POST", "/api/feature-requests/{id}/restore", {"path.id": ids["spare_request"]}),
     ]
     column_fields = ("body.filter.conditions[*].column_id", "body.condition.conditions[*].column_id",
                      "body.sort[*].column_id", "body.action.column_id", "body.hidden[*]", "body.order[*]")

@@ -33,12 +33,20 @@ def test_archived_things_leak_nowhere(start_server):
     contacts_col = next(c["id"] for c in admin.get("/api/fundraising/columns").data if c["type"] == "contacts")
     stays = person_row["values"][contacts_col][0]
     admin.patch(f"/api/fundraising/rows/{person_row['id']}", {"values": {contacts_col: [stays]}})
+    # A card of the investor archived below, and a card taken off the board (its record archived).
+    fund = admin.post("/api/fundraising/columns", {"name": "Fund Leak", "type": "fund"}).data
+    lost_card = admin.post("/api/pipeline/opportunities", {"investor_id": gone["id"], "fund_id": fund["id"],
+                                                           "stage": "Pitch", "expected_amount": 4_321_987}).data
+    cleared = admin.post("/api/pipeline/opportunities", {"investor_id": keep["id"], "fund_id": fund["id"],
+                                                         "stage": "Passed"}).data
+    assert admin.delete(f"/api/pipeline/opportunities/{cleared['id']}").status == 200
     assert admin.delete(f"/api/fundraising/automations/{rule['id']}").status == 200
     assert admin.delete(f"/api/fundraising/columns/{column['id']}").status == 200
     assert admin.delete(f"/api/fundraising/views/{view['id']}").status == 200
     assert admin.delete(f"/api/fundraising/rows/{gone['id']}").status == 200
     secrets = [gone["id"], "Archived Capital", "gone.person@archived.example", column["id"], "Archived Column",
-               "secret-cell-value", view["id"], "Archived View", rule["id"], "Archived Rule", "removed@gone.example"]
+               "secret-cell-value", view["id"], "Archived View", rule["id"], "Archived Rule", "removed@gone.example",
+               lost_card["id"], "4321987", cleared["id"]]
 
     checked = 0
     for route in srv_module.ROUTES:

@@ -62,7 +62,13 @@ COLUMNS = {c["id"]: c for c in [
     _column("knows", "knows_best", "Knows best"),
     _column("warmth", "relationship_strength", "Strength",
             choices=["Very strong", "Strong", "Medium", "Weak", "Very weak"]),
+    # A fund's pipeline: the cell is an opportunity; conditions and sorting read its stage.
+    _column("deal", "pipeline", "Fund I pipeline", fund_id="fund1",
+            choices=["Intro", "Pitch", "Diligence", "Soft Circle", "Committed", "Closed", "Passed"]),
 ]}
+
+PITCH = {"id": "o1", "stage": "Pitch", "expected_amount": 2_000_000, "probability": None}
+SOFT = {"id": "o2", "stage": "Soft Circle", "expected_amount": None, "probability": 0.5}
 
 T, F = True, False
 
@@ -102,6 +108,16 @@ TABLE = [
     ("stage", "is_none_of", ["Lead"], [("Committed", T), (None, T), ("lead", F)]),
     ("stage", "is_empty", None, [(None, T), ("Lead", F)]),
     ("stage", "is_not_empty", None, [("Lead", T), ("", F)]),
+    # pipeline: an opportunity is matched by its stage, like a single select
+    ("deal", "is", "pitch", [(PITCH, T), (SOFT, F), (None, F), (MISSING, F)]),
+    ("deal", "=", "Soft Circle", [(SOFT, T), (PITCH, F)]),
+    ("deal", "is_not", "Pitch", [(SOFT, T), (None, T), (PITCH, F), ("junk", T)]),
+    ("deal", "contains", "circ", [(SOFT, T), (PITCH, F), (None, F)]),
+    ("deal", "does_not_contain", "circ", [(PITCH, T), (SOFT, F)]),
+    ("deal", "is_any_of", ["Pitch", "soft circle"], [(PITCH, T), (SOFT, T), ({"stage": "Intro"}, F), (None, F)]),
+    ("deal", "is_none_of", ["Pitch"], [(SOFT, T), (None, T), (PITCH, F)]),
+    ("deal", "is_empty", None, [(None, T), (MISSING, T), (PITCH, F), ({"error": "#ERROR!"}, T)]),
+    ("deal", "is_not_empty", None, [(PITCH, T), (None, F)]),
     # numeric kinds: empties never match = < > <= >= but do match !=
     ("amount", "=", 5000, [(5000, T), (5000.0, T), (5001, F), (None, F), (MISSING, F), ("", F), ("5000", F),
                            (True, F), (float("nan"), F)]),
@@ -551,6 +567,13 @@ def test_sort_single_select_by_choice_order_unknown_after_known():
     cells = ["Committed", "zeta", None, "Lead", "alpha", "contacted"]
     assert _sorted("stage", cells) == ["Lead", "contacted", "Committed", "alpha", "zeta", None]
     assert _sorted("stage", cells, "desc") == ["zeta", "alpha", "Committed", "contacted", "Lead", None]
+
+
+def test_sort_pipeline_by_stage_order():
+    intro, closed = {"id": "o3", "stage": "Intro"}, {"id": "o4", "stage": "Closed"}
+    cells = [SOFT, None, closed, PITCH, intro]
+    assert _sorted("deal", cells) == [intro, PITCH, SOFT, closed, None]
+    assert _sorted("deal", cells, "desc") == [closed, SOFT, PITCH, intro, None]
 
 
 def test_sort_multi_select_by_choice_positions():

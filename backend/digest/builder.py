@@ -23,6 +23,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..db import first_change_at
+
 FUND_SYMBOL = "$"
 LIST_LABELS = {"main": "Main", "follow_up": "Follow-up", "graveyard": "Graveyard", "longshot": "Longshot"}
 STAGE_NAMES = ("status", "stage")
@@ -210,17 +212,7 @@ class _Team:
         return addr in self.by_email or any(addr.endswith("@" + d) or addr.endswith("." + d) for d in self.domains)
 
 
-def _seq_from(conn, moment: str, low: int, high: int) -> int:
-    """The first grid_changes seq recorded at or after `moment` (times grow with seq: it is written
-    under the write lock), found by bisection instead of a scan of the whole log."""
-    while low < high:
-        mid = (low + high) // 2
-        row = conn.execute("SELECT at FROM grid_changes WHERE seq >= ? ORDER BY seq LIMIT 1", (mid,)).fetchone()
-        if row is None or row[0] >= moment:
-            high = mid
-        else:
-            low = mid + 1
-    return low
+_seq_from = first_change_at  # the first grid_changes seq at or after a moment (bisected)
 
 
 def _table_columns(conn, table: str) -> set[str]:
@@ -322,8 +314,8 @@ def _changes(conn, team: _Team, since: str, until: str, out: list) -> None:
             columns[cid] = ("commitment", name, symbol)
         elif fieldname == "list":
             columns[cid] = ("list", name, "")
-        elif ctype == "single_select" and name.casefold() in STAGE_NAMES:
-            columns[cid] = ("stage", name, "")
+        elif (ctype == "single_select" and name.casefold() in STAGE_NAMES) or ctype == "pipeline":
+            columns[cid] = ("stage", name, "")  # a fund's pipeline column: an opportunity's stage
         else:
             columns[cid] = ("edit", name, "")
     folded: dict[tuple, list] = {}   # (actor, investor, column) -> [item, member]
@@ -350,6 +342,8 @@ def _changes(conn, team: _Team, since: str, until: str, out: list) -> None:
             continue  # an archived column: never shown
         what, name, symbol = columns[col_id]
         old_value, new_value = (json.loads(old) if old else None), (json.loads(new) if new else None)
+        if what == "stage":  # an opportunity (a pipeline cell) reads as its stage
+            old_value, new_value = (v.get("stage") if isinstance(v, dict) else v for v in (old_value, new_value))
         key = (member.key if member else by, inv_id, col_id)
         if key in folded:
             folded[key][0].new, folded[key][0].at = new_value, at

@@ -1,13 +1,17 @@
 """Automation rules that keep the lists (main, follow-up, graveyard, longshot) and other cells right.
 
 A rule is a condition (a filter group, evaluated exactly like a view's filter) and an action
-(`move_to_list` or `set_value`). Rules with trigger `edit` react inside the transaction of a grid
+(`move_to_list`, `set_value`, or `create_task`: a follow-up task on the investor, made through
+`task_maker`, which the server sets so this package never imports `tasks`). Rules with trigger `edit` react inside the transaction of a grid
 edit that changed a field their condition reads; rules with trigger `schedule` run over every live
 row when the scheduler or a person starts a run; `both` does both. A run is planned first (`plan`:
 per rule, which investors, which cell from what to what) and then applies exactly that plan, so a
 preview (the plan alone) and the run cannot disagree. Each change is a normal grid change
 attributed to the rule, audited, and written to the run log under its run's id; `undo_run` puts a
-run's cells back as one audited edit, leaving alone every cell someone changed since.
+run's cells back as one audited edit, leaving alone every cell someone changed since. A
+`create_task` change is a task, not a cell: the plan leaves out investors that already have the
+rule's open task (source_ref `rule_id:investor_id`), and undo archives the tasks the run made
+(leaving those ticked done since).
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Callable
 
 from .. import audit
 from ..interactions import log as interactions
@@ -28,7 +32,8 @@ from ..periodic import PeriodicThread
 from ..principal import Principal, system
 
 TRIGGERS = ("edit", "schedule", "both")
-ACTIONS = ("move_to_list", "set_value")
+ACTIONS = ("move_to_list", "set_value", "create_task")
+TASK = "$task"  # the key of a create_task change in a run entry's cells: the task it made
 RULE_FIELDS = "id, name, enabled, trigger, condition, action, position, created_at, updated_at"
 RUN_FIELDS = ("r.id, r.rule_id, a.name, r.investor_id, i.name, r.at, r.trigger, r.outcome, r.details, r.batch_id,"
               " r.undone_at")
@@ -106,6 +111,9 @@ class Automations:
         self._compiled: tuple | None = None  # (key, [(rule, predicate, columns it reads)])
         self._lock = threading.Lock()
         self._rules_version = 0
+        # Makes the tasks of `create_task` rules (tasks.service.RuleTasks): validate_action(action),
+        # open_for(conn, rule_id), make(conn, actor, rule, investor_id), state/take_back(conn, actor, task_id).
+        self.task_maker = None
 
     # --- storage -------------------------------------------------------------------------------
 
@@ -157,10 +165,13 @@ class Automations:
             clean["action"] = self._validate_action(payload.get("action"), columns_by_id)
         return clean
 
-    @staticmethod
-    def _validate_action(action: Any, columns_by_id: dict) -> dict:
+    def _validate_action(self, action: Any, columns_by_id: dict) -> dict:
         if not isinstance(action, dict) or action.get("type") not in ACTIONS:
             raise BadRequest(f"action must be an object with type one of: {', '.join(ACTIONS)}", field="action")
+        if action["type"] == "create_task":
+            if self.task_maker is None:
+                raise BadRequest("create_task is not available on this server", field="action")
+            return self.task_maker.validate_action(action)
         if action["type"] == "move_to_list":
             if action.get("list") not in ct.LISTS:
                 raise BadRequest(f"move_to_list needs list: one of {', '.join(ct.LISTS)}", field="action")
@@ -374,22 +385,34 @@ class Automations:
         action = rule["action"]
         if action["type"] == "move_to_list":
             return {list_column_id: action["list"]}
+        if action["type"] == "create_task":
+            return {}
         return {action["column_id"]: action["value"]}
 
-    def _apply_rule(self, conn, grid, rule: dict, row, columns, trigger: str, run_id: str | None = None):
-        actor = Principal("system", id=rule["id"], name=f"Automation: {rule['name']}")
-        target = self._target(rule, next(c.id for c in columns if c.field == "list"))
+    @staticmethod
+    def _guarded(conn, rule: dict, row, trigger: str, run_id: str | None, work: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run one rule's action on one investor inside a savepoint: a value the action cannot
+        write undoes only that action and is logged as the run's error. (ok, what work returned)."""
         conn.execute("SAVEPOINT automation_rule")
         try:
-            after = grid.apply_automation(conn, actor, row, columns, target)
+            result = work()
         except BadRequest as exc:
             conn.execute("ROLLBACK TO automation_rule")
             conn.execute("RELEASE automation_rule")
             conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details, batch_id)"
                          " VALUES (?,?,?,?,?,?,?)", (rule["id"], row.id, utc_now(), trigger, "error",
                                                     json.dumps({"error": exc.message}), run_id))
-            return row
+            return False, None
         conn.execute("RELEASE automation_rule")
+        return True, result
+
+    def _apply_rule(self, conn, grid, rule: dict, row, columns, trigger: str, run_id: str | None = None):
+        actor = Principal("system", id=rule["id"], name=f"Automation: {rule['name']}")
+        target = self._target(rule, next(c.id for c in columns if c.field == "list"))
+        ok, after = self._guarded(conn, rule, row, trigger, run_id,
+                                  lambda: grid.apply_automation(conn, actor, row, columns, target))
+        if not ok:
+            return row
         if after.version != row.version:
             moved = [c for c in columns if c.type not in ct.COMPUTED
                      and not grid._same(c, row.values.get(c.id), after.values.get(c.id))]
@@ -403,6 +426,23 @@ class Automations:
                                 "; ".join(f"{name}: {v['old']} -> {v['new']}" for name, v in changed.items()),
                                 ref={"rule_id": rule["id"], "trigger": trigger, "run_id": run_id})
         return after
+
+    def _apply_task(self, conn, rule: dict, row, trigger: str, run_id: str | None = None) -> bool:
+        """A `create_task` rule on one investor: its task, made in the run's transaction and logged
+        as the run's change (cells hold the task id, which undo archives); False when the
+        investor already has the rule's open task (or tasks are not available)."""
+        if self.task_maker is None:
+            return False
+        actor = Principal("system", id=rule["id"], name=f"Automation: {rule['name']}")
+        ok, task = self._guarded(conn, rule, row, trigger, run_id, lambda: self.task_maker.make(conn, actor, rule, row.id))
+        if not ok or task is None:
+            return False
+        shown = task["title"] + (f" · due {task['due']}" if task.get("due") else "")
+        conn.execute("INSERT INTO automation_runs (rule_id, investor_id, at, trigger, outcome, details, batch_id,"
+                     " cells) VALUES (?,?,?,?,?,?,?,?)",
+                     (rule["id"], row.id, utc_now(), trigger, "applied", json.dumps({"New task": shown}), run_id,
+                      json.dumps({TASK: task["id"]})))
+        return True
 
     def after_edit(self, conn, grid, row, columns, changed_column_ids: list[str]):
         """Run edit-triggered rules on one freshly edited row, inside its transaction. A rule
@@ -418,7 +458,10 @@ class Automations:
         touched |= {c.id for c in columns if c.type in EVERY_EDIT}
         for rule, predicate, reads in rules:
             if reads & touched and predicate(row.values):
-                row = self._apply_rule(conn, grid, rule, row, columns, "edit")
+                if rule["action"]["type"] == "create_task":
+                    self._apply_task(conn, rule, row, "edit")
+                else:
+                    row = self._apply_rule(conn, grid, rule, row, columns, "edit")
         return row
 
     # --- runs: plan, preview, apply, undo --------------------------------------------------------
@@ -434,12 +477,19 @@ class Automations:
         with self.db.read() as conn:
             rules = (self._one_rule(conn, rule_id, columns_by_id) if rule_id
                      else self._rules(conn, columns_by_id, grid.cache.layout, ("schedule", "both")))
+            has_task = {rule["id"]: self.task_maker.open_for(conn, rule["id"]) for rule, _, _ in rules
+                        if rule["action"]["type"] == "create_task" and self.task_maker is not None}
         rows = grid.live_rows()
         list_id = next(c.id for c in columns if c.field == "list")
         name_id = next(c.id for c in columns if c.field == "name")
         current = dict(rows)
         changes = []
         for rule, predicate, _ in rules:
+            if rule["action"]["type"] == "create_task":
+                have = has_task.get(rule["id"])
+                changes += [(rule, rid, {}) for rid, _ in rows if have is not None and rid not in have
+                            and predicate(current[rid])]
+                continue
             target = self._target(rule, list_id)
             for rid, _ in rows:
                 values = current[rid]
@@ -464,6 +514,11 @@ class Automations:
                 "action": rule["action"], "count": 0, "moves": {}, "investors": []})
             entry["count"] += 1
             cells = []
+            if rule["action"]["type"] == "create_task":  # a task, not a cell: "New task: Follow up"
+                cells.append({"column_id": None, "column": "New task", "old": None, "new": rule["action"]["title"]})
+                move = entry["moves"].setdefault("task", {"column_id": None, "column": "New task", "old": None,
+                                                          "new": rule["action"]["title"], "count": 0})
+                move["count"] += 1
             for cid, (old, new) in diff.items():
                 column = plan.columns_by_id[cid]
                 move = entry["moves"].setdefault(json.dumps([cid, old, new], default=str), {
@@ -522,6 +577,9 @@ class Automations:
                             or any(cid not in by_id or not grid._same(by_id[cid], row.values.get(cid), old)
                                    for cid, (old, _) in diff.items())):
                         continue  # it changed since the plan was made: leave it
+                    if rule["action"]["type"] == "create_task":
+                        count += self._apply_task(conn, rule, row, trigger, run_id)
+                        continue
                     after = self._apply_rule(conn, grid, rule, row, columns, trigger, run_id)
                     if after.version != row.version:
                         commit_row(after)
@@ -544,23 +602,52 @@ class Automations:
                            code="already_undone", undone_at=batch[8])
         return batch
 
+    def _undo_tasks(self, conn, actor: Principal | None, tasks: list, entries: list, left: list, row_of,
+                    columns) -> list[dict]:
+        """The tasks a run made that go back (archived; with `actor` None, only said): each still
+        open one; a task done or archived since stays and is named in `left`."""
+        name_id = next(c.id for c in columns if c.field == "name")
+        going = []
+        for entry_id, rid, task_id in tasks:
+            if self.task_maker is None:
+                reason = "tasks are not available"
+            else:
+                reason = (self.task_maker.state(conn, task_id) if actor is None
+                          else self.task_maker.take_back(conn, actor, task_id))
+            row = row_of(rid)
+            name = (row.values.get(name_id) if row else None) or None
+            title = conn.execute("SELECT title FROM tasks WHERE id = ?", (task_id,)).fetchone()
+            item = {"investor_id": rid, "investor_name": name, "task_id": task_id, "title": title[0] if title else None}
+            if reason is None:
+                going.append(item)
+                entries.append(entry_id)
+            else:
+                left.append({**item, "column_id": None, "column": "New task", "value": item["title"],
+                             "run_value": item["title"], "reason": reason, "by": None, "at": None})
+        return going
+
     @staticmethod
-    def _undo_plan(conn, grid, run_id: str, row_of, columns) -> tuple[dict, list, list]:
+    def _undo_plan(conn, grid, run_id: str, row_of, columns) -> tuple[dict, list, list, list]:
         """What undoing a run puts back: {investor id: {column id: value}} walking its changes newest
         first (a cell two rules changed goes back to before the first), the change-log entries that
-        go back whole, and the cells it leaves alone because they no longer hold what the run wrote
-        (someone, or a later run, changed them since: their change wins)."""
+        go back whole, the cells it leaves alone because they no longer hold what the run wrote
+        (someone, or a later run, changed them since: their change wins), and the tasks the run
+        made: (entry id, investor id, task id)."""
         by_id = {c.id: c for c in columns}
         name_id = next(c.id for c in columns if c.field == "name")
         current: dict[str, dict] = {}
         back: dict[str, dict] = {}
-        entries, left = [], {}
+        entries, left, tasks = [], {}, []
         for entry_id, rid, cells in conn.execute(
                 "SELECT id, investor_id, cells FROM automation_runs WHERE batch_id = ? AND outcome = 'applied'"
                 " AND undone_at IS NULL ORDER BY id DESC", (run_id,)).fetchall():
             row = row_of(rid)
             whole = True
-            for cid, change in json.loads(cells or "{}").items():
+            cells = json.loads(cells or "{}")
+            if TASK in cells:
+                tasks.append((entry_id, rid, cells[TASK]))
+                continue
+            for cid, change in cells.items():
                 col = by_id.get(cid)
                 values = current.setdefault(rid, dict(row.values) if row else {})
                 if row is None or row.archived_at or col is None or not grid._same(col, values.get(cid), change["new"]):
@@ -580,10 +667,11 @@ class Automations:
             last = conn.execute("SELECT actor_name, at FROM grid_changes WHERE investor_id = ? AND column_id = ?"
                                 " ORDER BY seq DESC LIMIT 1", (item["investor_id"], item["column_id"])).fetchone()
             item["by"], item["at"] = (last[0], last[1]) if last else (None, None)
-        return back, entries, listed
+        return back, entries, listed, tasks
 
     @staticmethod
-    def _undo_summary(run_id: str, back: dict, listed: list, dry_run: bool, row_of, columns) -> dict:
+    def _undo_summary(run_id: str, back: dict, listed: list, dry_run: bool, row_of, columns,
+                      tasks: list | None = None) -> dict:
         """The answer of an undo: counts, what goes back (the first UNDO_LEFT_LISTED investors by
         name, each cell from its value now to the one it goes back to) and what is left."""
         names = {c.id: c.name for c in columns}
@@ -596,6 +684,7 @@ class Automations:
         going.sort(key=lambda i: ((i["investor_name"] or "").casefold(), i["investor_id"]))
         return {"run_id": run_id, "dry_run": dry_run, "investors": len(back),
                 "cells": sum(len(v) for v in back.values()), "back": going[:UNDO_LEFT_LISTED],
+                "tasks": len(tasks or []), "tasks_back": (tasks or [])[:UNDO_LEFT_LISTED],
                 "left_count": len(listed), "left": listed[:UNDO_LEFT_LISTED]}
 
     def undo_run(self, grid, actor: Principal, run_id: str, dry_run: bool = False) -> dict:
@@ -607,19 +696,24 @@ class Automations:
             view = grid.view()
             with self.db.read() as conn:
                 self._batch(conn, run_id)
-                back, _, listed = self._undo_plan(conn, grid, run_id, view.rows.get, view.columns)
-            return self._undo_summary(run_id, back, listed, True, view.rows.get, view.columns)
+                back, entries, listed, made = self._undo_plan(conn, grid, run_id, view.rows.get, view.columns)
+                tasks = self._undo_tasks(conn, None, made, entries, listed, view.rows.get, view.columns)
+            return self._undo_summary(run_id, back, listed, True, view.rows.get, view.columns, tasks)
 
         def work(conn, columns, load_row, commit_row):
             self._batch(conn, run_id)
-            back, entries, listed = self._undo_plan(conn, grid, run_id, load_row, columns)
-            if not back:
+            back, entries, listed, made = self._undo_plan(conn, grid, run_id, load_row, columns)
+            tasks = self._undo_tasks(conn, actor, made, entries, listed, load_row, columns)
+            if not back and not tasks:
                 raise Conflict("nothing to undo: every investor this run changed was changed again since ("
                                + _names([i["investor_name"] for i in listed]) + ")", code="undo_conflict",
                                left=listed[:UNDO_LEFT_LISTED])
-            summary = self._undo_summary(run_id, back, listed, False, load_row, columns)
+            summary = self._undo_summary(run_id, back, listed, False, load_row, columns, tasks)
             names = {c.id: c.name for c in columns}
             now = utc_now()
+            undone = {k: summary[k] for k in ("investors", "cells", "left_count")}
+            if summary["tasks"]:
+                undone["tasks"] = summary["tasks"]  # archived by _undo_tasks above
             for rid, values in back.items():
                 row = load_row(rid)
                 after = grid.revert_automation(conn, actor, row, columns, values)
@@ -631,9 +725,8 @@ class Automations:
             conn.execute("UPDATE automation_batches SET undone_at = ?, undone_by_type = ?, undone_by_id = ?,"
                          " undone_by_name = ?, undo = ? WHERE id = ?",
                          (now, actor.kind, actor.id, actor.name,
-                          json.dumps({k: summary[k] for k in ("investors", "cells", "left_count")}), run_id))
-            audit.record(conn, actor, "automation.run_undone", "automation_run", run_id,
-                         {k: summary[k] for k in ("investors", "cells", "left_count")})
+                          json.dumps(undone), run_id))
+            audit.record(conn, actor, "automation.run_undone", "automation_run", run_id, undone)
             return {**summary, "undone_at": now}
         return grid.run_in_write(work)
 

@@ -19,7 +19,7 @@ SIGNALS = ("last_inbound", "last_outbound", "touches_90d", "knows_best", "relati
 # The strength levels, strongest first (sorting follows them), with the colour each is shown in.
 STRENGTHS = {"Very strong": "green", "Strong": "teal", "Medium": "yellow", "Weak": "orange", "Very weak": "gray"}
 TYPES = ("text", "long_text", "number", "currency", "percent", "date", "checkbox", "single_select",
-         "multi_select", "email", "url", "phone", "contacts", "fund", "formula", "created_time",
+         "multi_select", "email", "url", "phone", "contacts", "fund", "pipeline", "formula", "created_time",
          "last_modified_time", "last_modified_by", *SIGNALS)
 COMPUTED = {"formula", "created_time", "last_modified_time", "last_modified_by", *SIGNALS}
 NUMERIC = {"number", "currency", "percent", "fund"}
@@ -140,6 +140,15 @@ def normalize_options(column_type: str, options: Any, column_name: str) -> dict:
         if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
             raise BadRequest(f"column '{column_name}': options.currency must be a 3-letter code like USD")
         out["currency"] = currency
+    if column_type == "pipeline":  # the fund whose opportunities it shows (checked by the store)
+        from .opportunities import DEFAULT_PROBABILITY, STAGE_COLORS
+        fund_id = options.get("fund_id")
+        if not isinstance(fund_id, str) or not fund_id.strip():
+            raise BadRequest(f"column '{column_name}': options.fund_id must name the fund column it follows",
+                             field="options")
+        return {"fund_id": fund_id.strip(), "allow_new": False,
+                "choices": [{"name": name, "color": color, "probability": DEFAULT_PROBABILITY[name]}
+                            for name, color in STAGE_COLORS.items()]}
     if column_type == "formula":
         formula = options.get("formula")
         if not isinstance(formula, str) or not formula.strip():
@@ -488,6 +497,9 @@ def normalize_value(column: dict, raw: Any) -> tuple[Any, list[dict]]:
         return (names or None), added
     if kind == "contacts":
         return _contacts(raw, column), added
+    if kind == "pipeline":
+        from . import opportunities  # it reads numbers and dates with this module's parsers
+        return opportunities.normalize(column, raw), added
     raise _fail(column, f"unknown column type {kind}")
 
 

@@ -67,6 +67,20 @@ class ChangeFeed:
                 " AND investor_id IS NOT NULL LIMIT ?", (since, until, most + 1))}
         return None if len(rows) > most else rows
 
+    def lookup(self, query: str | None, limit: int = 12) -> list[dict]:
+        """Live investors for a picker (a task's, a pipeline card's): names starting with `query`
+        first, then containing it (case aside); with no query, the most recently changed."""
+        text = " ".join((query or "").split()).casefold()
+        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self.db.read() as conn:
+            rows = conn.execute(
+                "SELECT id, name FROM investors WHERE archived_at IS NULL AND name != ''"
+                " AND (? = '' OR lower(name) LIKE ? ESCAPE '\\')"
+                " ORDER BY CASE WHEN ? != '' AND lower(name) LIKE ? ESCAPE '\\' THEN 0 ELSE 1 END,"
+                " CASE WHEN ? = '' THEN updated_at END DESC, lower(name) LIMIT ?",
+                (text, like, text, like[1:], text, limit)).fetchall()
+        return [{"id": r[0], "name": r[1]} for r in rows]
+
     def archived(self) -> dict:
         """Everything archived, for the admin's restore screen."""
         with self.db.read() as conn:

@@ -118,6 +118,7 @@ class FormulaGraph:
         self.columns = columns
         self.formulas = [c for c in columns if c.type == "formula"]
         self.names = {c.id: c.name for c in columns}
+        self.stages = {c.id for c in columns if c.type == "pipeline"}  # a formula reads an opportunity's stage
         self.parsed = {}
         for col in self.formulas:
             try:
@@ -158,7 +159,8 @@ class FormulaGraph:
             if parsed is None:
                 value = {"error": "#ERROR!", "message": "the formula no longer parses"}
             else:
-                record = {self.names[r]: values.get(r) for r in col.options.get("refs", []) if r in self.names}
+                record = {self.names[r]: (values.get(r) or {}).get("stage") if r in self.stages else values.get(r)
+                          for r in col.options.get("refs", []) if r in self.names}
                 value, _ = formula.to_json(parsed.evaluate(record, context))
             values[cid] = value
             out[cid] = value

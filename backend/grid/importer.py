@@ -1101,6 +1101,8 @@ def format_value(column: dict, value: Any) -> str:
     kind = column.get("type")
     if isinstance(value, dict) and "error" in value:  # a formula error value
         return str(value["error"])
+    if kind == "pipeline":  # an opportunity reads back as its stage (imports take a stage)
+        return value.get("stage", "") if isinstance(value, dict) else ""
     if isinstance(value, bool):
         if kind == "checkbox":
             return "checked" if value else ""

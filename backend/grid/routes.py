@@ -88,6 +88,11 @@ def restore_row(req: Request) -> Reply:
     return ok(req.app.grid.set_archived(req.principal, req.params["id"], False))
 
 
+def find_investors(req: Request) -> Reply:
+    """Live investors whose name starts with or contains `q` (the pickers of tasks and the pipeline)."""
+    return ok(req.app.grid.lookup(req.args["q"], req.args["limit"]))
+
+
 def row_history(req: Request) -> Reply:
     """Cell-level history of an investor, newest first."""
     return ok(req.app.grid.history(req.params["id"], req.args["limit"]))
@@ -398,6 +403,9 @@ ROUTES: list[Route] = [
                 "expected_version": Field("integer", minimum=0, nullable=True)}),
     Route("DELETE", "/api/fundraising/rows/{id}", archive_row, USER, scope="grid:write", tag="grid"),
     Route("POST", "/api/fundraising/rows/{id}/restore", restore_row, USER, scope="grid:write", tag="grid"),
+    Route("GET", "/api/fundraising/investors", find_investors, USER, scope="grid:read", tag="grid", query={
+        "q": Field(max_length=200, description="part of the investor's name; empty: the most recently changed"),
+        "limit": Field("integer", minimum=1, maximum=50, default=12)}),
     Route("GET", "/api/fundraising/rows/{id}/history", row_history, USER, scope="grid:read", tag="grid",
           query={"limit": Field("integer", minimum=1, maximum=5000, default=500)}),
     Route("GET", "/api/fundraising/changes", grid_changes, USER, scope="grid:read", tag="collaboration",

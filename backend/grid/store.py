@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import audit
-from . import column_types as ct, formula_columns, placement
+from . import column_types as ct, contacts, formula_columns, opportunities, placement
 from .cache import Column, GridCache, GridView, Row, _dumps, shed
 from .feed import ChangeFeed
 from ..db import Database, new_id, new_ids, utc_now
@@ -122,6 +122,10 @@ class Grid(ChangeFeed):
             row = rows.get(investor_id)
             if row is not None and fund_id in by_id:
                 row.values[fund_id] = int(amount) if float(amount).is_integer() else amount
+        for investor_id, column_id, value in opportunities.load_all(conn, columns):
+            row = rows.get(investor_id)
+            if row is not None:
+                row.values[column_id] = value
         contacts_col = next((c.id for c in columns if c.type == "contacts"), None)
         if contacts_col:
             for cid, investor_id, name, email, phone, title in conn.execute(
@@ -153,6 +157,7 @@ class Grid(ChangeFeed):
                 "SELECT fund_id, amount FROM commitments WHERE investor_id = ? AND amount IS NOT NULL", (investor_id,)):
             if fund_id in live:
                 row.values[fund_id] = int(amount) if float(amount).is_integer() else amount
+        row.values.update(opportunities.load_row(conn, columns, investor_id))
         contacts_col = next((c.id for c in columns if c.type == "contacts"), None)
         if contacts_col:
             people = [{"id": r[0], "name": r[1] or None, "email": r[2], "phone": r[3], "title": r[4]}
@@ -373,7 +378,9 @@ class Grid(ChangeFeed):
                 (investor_id, col.id, value, now, actor.name))
             return value
         if col.type == "contacts":
-            return self._store_contacts(conn, investor_id, value, now)
+            return contacts.store(conn, investor_id, value, now)
+        if col.type == "pipeline":
+            return opportunities.store(conn, actor.name, investor_id, col.options["fund_id"], value, now)
         conn.execute(
             "INSERT INTO cell_values (investor_id, column_id, value, updated_at, updated_by) VALUES (?,?,?,?,?)"
             " ON CONFLICT (investor_id, column_id) DO UPDATE SET value = excluded.value,"
@@ -382,44 +389,9 @@ class Grid(ChangeFeed):
         return value
 
     @staticmethod
-    def _store_contacts(conn, investor_id: str, people: list[dict], now: str) -> list[dict] | None:
-        """Make the investor's people match `people`: matched by id, then email, then name;
-        the rest are archived (never deleted)."""
-        existing = conn.execute(
-            "SELECT id, name, email, phone, title FROM contacts WHERE investor_id = ? AND archived_at IS NULL"
-            " ORDER BY position, rowid", (investor_id,)).fetchall()
-        unmatched = {r[0]: r for r in existing}
-        result = []
-        for position, person in enumerate(people):
-            match = None
-            if person.get("id") in unmatched:
-                match = person["id"]
-            else:
-                for key, index in (("email", 2), ("name", 1)):
-                    wanted = (person.get(key) or "").casefold()
-                    match = next((cid for cid, r in unmatched.items() if wanted and (r[index] or "").casefold() == wanted), None)
-                    if match:
-                        break
-            if match:
-                unmatched.pop(match)
-                conn.execute("UPDATE contacts SET name = ?, email = ?, phone = ?, title = ?, position = ?,"
-                             " updated_at = ? WHERE id = ?",
-                             (person["name"] or "", person["email"], person["phone"], person["title"], position, now, match))
-                cid = match
-            else:
-                cid = new_id()
-                conn.execute("INSERT INTO contacts (id, investor_id, name, email, phone, title, position,"
-                             " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                             (cid, investor_id, person["name"] or "", person["email"], person["phone"],
-                              person["title"], position, now, now))
-            result.append({"id": cid, "name": person["name"], "email": person["email"],
-                           "phone": person["phone"], "title": person["title"]})
-        for cid in unmatched:
-            conn.execute("UPDATE contacts SET archived_at = ? WHERE id = ?", (now, cid))
-        return result or None
-
-    @staticmethod
     def _same(col: Column, old: Any, new: Any) -> bool:
+        if col.type == "pipeline":
+            return opportunities.same(old, new)
         if col.type == "contacts":
             fields = lambda people: [(p.get("name"), p.get("email"), p.get("phone"), p.get("title")) for p in people or []]
             return fields(old) == fields(new) and all(
@@ -439,6 +411,8 @@ class Grid(ChangeFeed):
         diffs = []
         for col, value in changes:
             old = row.values.get(col.id)
+            if col.type == "pipeline":  # an edit names only what it changes
+                value = opportunities.merge(old, value, now[:10])
             if not self._same(col, old, value):
                 diffs.append((col, old, self._store(conn, actor, row.id, col, value, now)))
         if not diffs:
@@ -852,6 +826,8 @@ class Grid(ChangeFeed):
         clean = ct.normalize_options(column_type, options, clean_name)
         if column_type == "formula":
             clean = formula_columns.validate(clean["formula"], clean_name, columns)
+        if column_type == "pipeline":
+            self._check_pipeline_fund(columns, clean["fund_id"])
         col_id, now = new_id(), utc_now()
         if position is None and column_type == "fund":
             position = placement.fund_index(columns)
@@ -875,7 +851,7 @@ class Grid(ChangeFeed):
                       frozen: bool = False, width: int | None = None, position: int | None = None) -> dict:
         def work(conn, columns):
             col = self._insert_column(conn, actor, columns, name, column_type, options, frozen, width, position)
-            self._reload_columns(conn, rebuild=column_type == "contacts")
+            self._reload_columns(conn, rebuild=column_type in ("contacts", "pipeline"))
             if column_type == "formula":
                 self._recompute_columns(conn, self.cache.columns, [col.id])
             return next(c.as_dict(i) for i, c in enumerate(self.cache.columns) if c.id == col.id)
@@ -1019,6 +995,9 @@ class Grid(ChangeFeed):
                     raise BadRequest("the List column's options are fixed (main, follow_up, graveyard, longshot)")
                 merged = {**col.options, **(changes["options"] or {})} if isinstance(changes["options"], dict) else changes["options"]
                 clean = ct.normalize_options(col.type, merged, col.name)
+                if col.type == "pipeline" and clean["fund_id"] != col.options.get("fund_id"):
+                    raise BadRequest("a pipeline column follows one fund for good; add a new one for another fund",
+                                     field="options")
                 if col.type == "formula":
                     clean = formula_columns.validate(clean["formula"], col.name, columns, own_id=col.id)
                     recompute = clean["formula"] != col.options.get("formula")
@@ -1089,10 +1068,14 @@ class Grid(ChangeFeed):
             if archived and users:
                 raise Conflict(f"column '{col.name}' is used by formula column(s) {', '.join(users)};"
                                " change those formulas first", code="column_in_use", used_by=users)
-            if not archived:
+            if archived:
+                self._check_pipeline_archive(conn, columns, col)
+            else:
                 self._check_name(conn, col.name)
                 if col.type == "contacts" and any(c.type == "contacts" for c in columns):
                     raise Conflict("the grid already has a live contacts column")
+                if col.type == "pipeline":
+                    self._check_pipeline_fund(columns, col.options.get("fund_id"))
             now = utc_now()
             conn.execute("UPDATE grid_columns SET archived_at = ?, updated_at = ? WHERE id = ?",
                          (now if archived else None, now, column_id))
@@ -1106,6 +1089,54 @@ class Grid(ChangeFeed):
                 self._recompute_columns(conn, self.cache.columns, [col.id])
             col.archived_at = now if archived else None
             return col.as_dict()
+        return self._write(work)
+
+    # --- the pipeline: opportunities are the cells of each fund's pipeline column --------------------
+
+    @staticmethod
+    def _check_pipeline_fund(columns: list[Column], fund_id: str) -> None:
+        fund = next((c for c in columns if c.id == fund_id), None)
+        if fund is None or fund.type != "fund":
+            raise BadRequest(f"options.fund_id {fund_id!r} is not a live fund column", field="options")
+        taken = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
+        if taken:
+            raise Conflict(f"'{fund.name}' already has a pipeline column ('{taken.name}')", column_id=taken.id)
+
+    @staticmethod
+    def _check_pipeline_archive(conn, columns: list[Column], col: Column) -> None:
+        """A board must keep its column: refuse to archive one with open cards, or the fund under it."""
+        if col.type == "pipeline":
+            count = opportunities.open_count(conn, col.options.get("fund_id"))
+            if count:
+                raise Conflict(f"'{col.name}' holds {count} opportunit{'y' if count == 1 else 'ies'} on the board;"
+                               " hide it in a view instead, or clear its cells first", code="column_in_use")
+        follower = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == col.id), None)
+        if follower:
+            raise Conflict(f"fund '{col.name}' has the pipeline column '{follower.name}'; archive that first",
+                           code="column_in_use", used_by=[follower.name])
+
+    def set_opportunity(self, actor: Principal, investor_id: str, fund_id: str, change: dict | None,
+                        expected_version: int | None = None, commitment: Any = None) -> tuple[dict, str]:
+        """Edit an investor's opportunity for a fund as a cell of the fund's pipeline column (made
+        on first use), with the commitment written into the fund cell in the same edit when given.
+        Returns (row, pipeline column id)."""
+        def work(conn, columns):
+            fund = next((c for c in columns if c.id == fund_id and c.type == "fund"), None)
+            if fund is None:
+                raise BadRequest(f"fund {fund_id!r} is not a live fund column", field="fund_id")
+            column = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
+            if column is None:
+                taken = {c.name.casefold() for c in columns}
+                name = next(n for n in (f"{fund.name} pipeline", *(f"{fund.name} pipeline {i}" for i in range(2, 99)))
+                            if n.casefold() not in taken)
+                column = self._insert_column(conn, actor, columns, name, "pipeline", {"fund_id": fund_id},
+                                             position=[c.id for c in columns].index(fund_id) + 1)
+                self._reload_columns(conn, rebuild=True)
+                columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in self.cache.columns]
+            values = {column.id: change}
+            if commitment is not None:
+                values[fund_id] = commitment
+            return self._edit_row(conn, actor, columns, investor_id, values, expected_version).as_dict(), column.id
         return self._write(work)
 
     def archive_everything(self, actor: Principal) -> dict:

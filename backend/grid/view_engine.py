@@ -61,6 +61,13 @@ def _read_text(raw: Any) -> Any:
     return _empty_or_garbage(raw)
 
 
+def _read_stage(raw: Any) -> Any:
+    """A pipeline cell (an opportunity) filters and sorts by its stage."""
+    if type(raw) is dict and "error" not in raw:
+        return _read_text(raw.get("stage"))
+    return _empty_or_garbage(raw)
+
+
 def _read_number(raw: Any) -> Any:
     if type(raw) is int:
         return raw
@@ -147,12 +154,19 @@ def _ranker(column: dict) -> Callable[[str], tuple]:
     return lambda item: (0, positions[item]) if item in positions else (1, item)
 
 
-def _select_key(column: dict) -> Callable[[Any], Any]:
-    rank = _ranker(column)
-    def key(raw: Any) -> Any:
-        item = _read_text(raw)
-        return rank(item) if type(item) is str else item
-    return key
+def _choice_key(read: Callable[[Any], Any]) -> Callable[[dict], Callable[[Any], Any]]:
+    """Sort by the column's choice order what `read` makes of a cell (a select's text, a stage)."""
+    def factory(column: dict) -> Callable[[Any], Any]:
+        rank = _ranker(column)
+        def key(raw: Any) -> Any:
+            item = read(raw)
+            return rank(item) if type(item) is str else item
+        return key
+    return factory
+
+
+_select_key = _choice_key(_read_text)
+_stage_key = _choice_key(_read_stage)
 
 
 def _items_key(column: dict) -> Callable[[Any], Any]:
@@ -418,6 +432,8 @@ _KINDS = {kind.name: kind for kind in (
     _Kind("text", _read_text, _same(_read_text), _TEXT_OPS, _TEXT_ALIASES),
     _Kind("single_select", _read_text, _select_key,
           {**_TEXT_OPS, "is_any_of": _ANY_OF, "is_none_of": _negate(_ANY_OF)}, _TEXT_ALIASES),
+    _Kind("pipeline", _read_stage, _stage_key,
+          {**_TEXT_OPS, "is_any_of": _ANY_OF, "is_none_of": _negate(_ANY_OF)}, _TEXT_ALIASES),
     _Kind("number", _read_number, _same(_read_number), _NUMBER_OPS, _NUMBER_ALIASES),
     _Kind("date", _read_day, _same(_read_instant), _DATE_OPS, {}),
     _Kind("checkbox", _read_bool, _same(_read_bool),
@@ -435,7 +451,7 @@ TYPE_KINDS: dict[str, str] = {
     "checkbox": "checkbox", "multi_select": "multi_select", "contacts": "contacts",
     "formula": "formula",
     "last_inbound": "date", "last_outbound": "date", "touches_90d": "number", "knows_best": "text",
-    "relationship_strength": "single_select",
+    "relationship_strength": "single_select", "pipeline": "pipeline",
 }
 _RESULT_KINDS = {"number": "number", "text": "text", "boolean": "checkbox", "date": "date",
                  "array": "multi_select"}

@@ -9,6 +9,13 @@ from ..validation import Field
 REF = Field(min_length=1, max_length=300, nullable=True,
             description="the chat event that asked: a ref already committed returns its first result (200)")
 SOURCE = Field(choices=interaction_log.SOURCES, description="provenance shown in the panel and the activity feed")
+TASK = Field("any", nullable=True, description="a follow-up task made with the commit (source intake, ref the chat event)",
+             schema={"type": "object", "additionalProperties": False, "required": ["title"], "properties": {
+                 "title": {"type": "string", "minLength": 1, "maxLength": 300},
+                 "due": {"type": "string", "nullable": True, "maxLength": 100, "description": "YYYY-MM-DD or typed"},
+                 "in_days": {"type": "integer", "nullable": True, "minimum": 0, "maximum": 3650},
+                 "owner_matrix": {"type": "string", "nullable": True, "maxLength": 255,
+                                  "description": "the note's author: their CRM account owns the task"}}})
 PERSON = {"type": "object", "additionalProperties": False, "properties": {
     k: {"type": "string", "nullable": True, "maxLength": 500} for k in ("name", "email", "phone", "title")}}
 
@@ -53,7 +60,7 @@ ROUTES: list[Route] = [
         "name": Field(required=True, min_length=1, max_length=200),
         "people": Field("any", nullable=True, schema={"type": "array", "maxItems": 50, "items": {"type": "object"}}),
         "values": Field("object", nullable=True), "note": Field(max_length=100_000, nullable=True),
-        "source": SOURCE, "ref": REF}),
+        "source": SOURCE, "ref": REF, "task": TASK}),
     Route("POST", "/api/fundraising/log-communication", log_communication, USER, scope="intake:write",
           tag="intake", body={
               "investor_id": Field(required=True, min_length=1, max_length=64), "kind": Field(choices=interaction_log.KINDS),
@@ -61,5 +68,6 @@ ROUTES: list[Route] = [
               "occurred_at": Field(max_length=40, nullable=True), "source": SOURCE, "ref": REF,
               "people": Field("any", nullable=True, description="people to add to the investor (by email, else name)",
                               schema={"type": "array", "maxItems": 20, "items": PERSON}),
-              "values": Field("object", nullable=True, description="{column name or id: value}: a normal grid edit")}),
+              "values": Field("object", nullable=True, description="{column name or id: value}: a normal grid edit"),
+              "task": TASK}),
 ]

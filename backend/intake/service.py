@@ -1,8 +1,9 @@
 """The intake service on the app: candidates for a name and an email among the grid's live
 investors (the match the bot's card shows), the grid's vocabulary the bot reads a note with, and
 what the bot commits once a person says yes — a new investor (with its people, values and note)
-or a note on an existing one (with people to add and values to set) — each at most once per chat
-event (`ref`); and the history of those commits for the admin screen."""
+or a note on an existing one (with people to add and values to set), either with a follow-up
+task ("follow up in 3 days") made in the same transaction — each at most once per chat event
+(`ref`); and the history of those commits for the admin screen."""
 from __future__ import annotations
 
 import sqlite3
@@ -21,8 +22,9 @@ SELECTS = ("single_select", "multi_select")
 
 
 class Intake:
-    def __init__(self, db: Database, grid):
+    def __init__(self, db: Database, grid, tasks=None):
         self.db, self.grid = db, grid
+        self.tasks = tasks  # the tasks service (the server hands it in): a note's follow-up task
         self._index: tuple[int, matcher.MatchIndex] | None = None
         self._index_lock = threading.Lock()
         db.on_reset(self._forget_index)
@@ -102,11 +104,13 @@ class Intake:
                 raise BadRequest("the grid has no contacts column for people", field="people")
             values[people_col] = people
         note = (data.get("note") or "").strip()
+        task = self._task(data.get("task"))
 
         def record(conn, row):
             if note:
                 interaction_log.add_in(conn, actor, row["id"], "intake", source, _summary(note),
                                        note if note != _summary(note) else None, None, {"ref": ref} if ref else None)
+            self._make_task(conn, actor, task, row["id"], ref)
             self._remember(conn, actor, ref, "investor", row["id"], source)
         try:
             return self.grid.create_row(actor, values, then=record), True
@@ -129,8 +133,10 @@ class Intake:
             raise BadRequest("the grid has no contacts column for people", field="people")
         values = self._values(data.get("values"))
         investor_id = data["investor_id"]
+        task = self._task(data.get("task"))
 
         def record(conn, entry_id):
+            self._make_task(conn, actor, task, investor_id, ref)
             self._remember(conn, actor, ref, "interaction", entry_id, source)
         try:
             if not people and not values:
@@ -158,6 +164,45 @@ class Intake:
             return made[0], True
         except sqlite3.IntegrityError:
             return self._entry(self._committed(ref, "interaction")), False
+
+    def _task(self, raw) -> dict | None:
+        """A note's follow-up, checked before anything is written: {title, due | in_days, owner_matrix}."""
+        if raw is None:
+            return None
+        if self.tasks is None:
+            raise BadRequest("tasks are not available on this server", field="task")
+        if not isinstance(raw, dict):
+            raise BadRequest("task must be an object: {title, due or in_days, owner_matrix}", field="task")
+        unknown = sorted(set(raw) - {"title", "due", "in_days", "owner_matrix"})
+        if unknown:
+            raise BadRequest(f"task has unknown field(s) {', '.join(unknown)}", field="task")
+        title = raw.get("title")
+        if not isinstance(title, str) or not 1 <= len(" ".join(title.split())) <= 300:
+            raise BadRequest("task: title must be 1-300 characters", field="task")
+        try:
+            due = self.tasks.due_of(raw)
+        except BadRequest as exc:
+            raise BadRequest(f"task: {exc.message}", field="task") from None
+        matrix = raw.get("owner_matrix")
+        if matrix is not None and (not isinstance(matrix, str) or len(matrix) > 255):
+            raise BadRequest("task: owner_matrix must be a Matrix user id like @ann:example.org", field="task")
+        return {"title": title, "due": due, "owner": self._owner_of(matrix)}
+
+    def _owner_of(self, matrix_id: str | None) -> str | None:
+        """The CRM person a Matrix sender is: the active user whose username is the id's localpart
+        (@ann:fund.example -> ann), else the one whose email is localpart@server; None: the team's."""
+        if not matrix_id or not matrix_id.startswith("@") or ":" not in matrix_id:
+            return None
+        local, server = matrix_id[1:].split(":", 1)
+        with self.db.read() as conn:
+            found = conn.execute("SELECT id FROM users WHERE is_active = 1 AND (username = ? COLLATE NOCASE"
+                                 " OR email = ? COLLATE NOCASE) ORDER BY username = ? COLLATE NOCASE DESC LIMIT 1",
+                                 (local, f"{local}@{server}", local)).fetchone()
+        return found[0] if found else None
+
+    def _make_task(self, conn, actor: Principal, task: dict | None, investor_id: str, ref: str | None) -> None:
+        if task is not None:
+            self.tasks.create_in(conn, actor, {**task, "investor_id": investor_id}, source="intake", source_ref=ref)
 
     def _values(self, raw) -> dict:
         """Values to set on an existing investor: {column name or id: value}, never its people."""

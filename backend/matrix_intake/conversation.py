@@ -31,7 +31,8 @@ HELP = {"help", "?", "commands", "what", "how"}
 PICK_RE = re.compile(r"^(?:pick|choose|use|select|option|number|#)\s*#?\s*(\d{1,2})$")
 GRAMMAR = ("Reply in this thread with: yes (write it) · no (discard) · pick N (use existing investor N) · "
            "new (a new investor instead) · edit field=value (e.g. edit title=CIO; edit email2=bob@acme.com; "
-           "edit fund=Fund III; edit amount=5m; edit date=last Tuesday; edit Status=Diligence)")
+           "edit fund=Fund III; edit amount=5m; edit date=last Tuesday; edit Status=Diligence; "
+           "edit due=next week; edit task=Send the deck; edit task= to drop the follow-up)")
 
 
 @dataclass
@@ -239,7 +240,8 @@ class Conversation:
 
     def _commit(self, stored: Stored) -> Outgoing:
         draft = stored.proposal
-        call, body = proposals.commit_request(draft, stored.text, stored.root_event_id, self.crm.vocabulary())
+        call, body = proposals.commit_request(draft, stored.text, stored.root_event_id, self.crm.vocabulary(),
+                                              author=stored.author)
         if call == "create_investor" and not body["name"]:
             return Outgoing(stored.root_event_id, "⚠ There is no investor name yet: reply edit investor=NAME, then yes.")
         try:
@@ -253,14 +255,18 @@ class Conversation:
         except Refused as error:
             return Outgoing(stored.root_event_id, f"⚠ The CRM refused this: {error}. Change it with edit field=value "
                             "and reply yes again; nothing was written.")
+        if body.get("task"):
+            result.update(task=body["task"]["title"], task_due=body["task"].get("due"))
         self.state.update(stored.root_event_id, state="committed", result=result)
         return Outgoing(stored.root_event_id, self._done(result))
 
     def _done(self, result: dict) -> str:
         link = f"{self.crm_url}/#/grid?investor={result['investor_id']}"
+        task = f" Follow-up task set{' for ' + result['task_due'] if result.get('task_due') else ''}." \
+            if result.get("task") else ""
         if result["kind"] == "investor":
-            return f"✅ Created {result['name']} in the CRM: {link}"
-        return f"✅ Note added to {result['name']}: {link}"
+            return f"✅ Created {result['name']} in the CRM: {link}{task}"
+        return f"✅ Note added to {result['name']}: {link}{task}"
 
     def _settled(self, stored: Stored, command: str) -> str:
         if stored.state == "committed":

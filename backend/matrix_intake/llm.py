@@ -27,7 +27,9 @@ Rules: copy names and email addresses exactly as written; never invent an email,
 "investor" is the LP organisation (null if none is named); "funds" only from this list: {funds};
 "status" only from this list and only when the note states it: {statuses}; "occurred_at" is the
 date of the meeting or call (today is {today}, a {weekday}), null if the note gives none;
-"kind" is meeting, call, email or note; "summary" is one line."""
+"kind" is meeting, call, email or note; "summary" is one line; "task" is a follow-up the note asks
+for ("follow up in 3 days", "remind me to send the deck next week") as {{"title": what to do,
+"due": YYYY-MM-DD on or after today}}, or null when it asks for none."""
 
 REVISE_PROMPT = """You revise a proposed CRM change from a partner's instruction. The current proposal
 is below as JSON; apply the instruction and answer with the whole revised proposal as one JSON
@@ -79,7 +81,7 @@ class LLM:
                           {"role": "user", "content": text}], [text], vocabulary, today)
 
     def revise(self, current: dict, instruction: str, heard: list[str], vocabulary: dict, today: date) -> dict:
-        shown = {k: current.get(k) for k in proposals.MODEL_SCHEMA["required"]}
+        shown = {k: current.get(k) for k in (*proposals.MODEL_SCHEMA["required"], "task")}
         return self._ask([{"role": "system", "content": self._system(vocabulary, today) + "\n\n" + REVISE_PROMPT},
                           {"role": "user", "content": f"Current proposal:\n{json.dumps(shown)}\n\n"
                                                       f"Instruction: {instruction}"}],

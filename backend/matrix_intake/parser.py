@@ -7,7 +7,13 @@ read as past touches relative to `today`: "last Tuesday" is the most recent Tues
 before today (a week ago when today is a Tuesday); a bare or "on" weekday is the most recent one
 on or before today; a date without a year ("Jan 5", "11/3", US month/day) is its most recent
 occurrence on or before today; a date with its year is kept as written; future words
-("tomorrow", "next week") give no date."""
+("tomorrow", "next week") give no date.
+
+A follow-up the note asks for becomes `task` ({title, due}): "follow up in 3 days", "follow up
+tomorrow", "check in next week", "ping them on Friday", "circle back Dec 15", "remind me to send
+the deck next week", "remind me in 2 weeks". Its days look forward: the next such weekday after
+today, a date without a year on or after today. The phrase is read before (and hidden from) the
+rest, so its day is never taken for the day of the touch."""
 from __future__ import annotations
 
 import datetime
@@ -16,7 +22,7 @@ import re
 import unicodedata
 from typing import Sequence
 
-__all__ = ["EMAIL_RE", "emails_in", "parse"]
+__all__ = ["EMAIL_RE", "emails_in", "follow_up", "follow_up_due", "parse"]
 
 # The lookbehind lets a match start only where a run of address characters starts, which keeps
 # the scan linear on long runs without an "@".
@@ -39,7 +45,7 @@ _MONTHS = {"jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3
 # No "sat"/"sun"/"wed": "sat down with" is a meeting, not a Saturday.
 _WEEKDAYS = {"mon": 0, "monday": 0, "tue": 1, "tues": 1, "tuesday": 1, "wednesday": 2, "thu": 3, "thur": 3,
              "thurs": 3, "thursday": 3, "fri": 4, "friday": 4, "saturday": 5, "sunday": 6}
-_NUMBERS = dict(zip("a an one two three four five six seven eight nine ten".split(), (1, 1, *range(2, 11))))
+_NUMBERS = dict(zip("a an one two three four five six seven eight nine ten".split(), (1, 1, *range(1, 11))))
 # The first-letter lookaheads let a position fail at one character instead of at every name.
 _M = "(?=[adfjmnos])(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
 _W = "(?=[fmstw])(?:" + "|".join(sorted(_WEEKDAYS, key=len, reverse=True)) + ")"
@@ -637,12 +643,107 @@ def _summary(kind: str, people: list[dict], investor: str | None, funds: list[st
     return line if len(line) <= 140 else line[:139].rstrip() + "…"
 
 
+# --- follow-ups ("follow up in 3 days", "remind me to send the deck next week") -----------------------
+
+_FEW = r"(?:\d{1,3}|an?|one|two|three|four|five|six|seven|eight|nine|ten|(?:a\s)?couple(?:\sof)?|(?:a\s)?few)"
+_WHEN_RE = re.compile(rf"""(?<![\w/+])(?:
+   in\s(?P<n>{_FEW})\s?(?P<u>days?|d|weeks?|wks?|w|months?|mos?)
+ | (?P<tom>tomorrow|tmrw|tmr)
+ | (?P<early>early\snext\sweek|beginning\sof\snext\sweek)
+ | (?P<eow>(?:by\s)?(?:the\s)?end\sof\s(?:the\s|this\s)?week|eow|later\sthis\sweek)
+ | (?P<nw>next\sweek)
+ | (?P<nm>next\smonth)
+ | (?:(?:next|on|by|this|coming)\s)?(?P<wd>{_W})
+ | (?:(?:on|by)\s)?(?P<mm>{_M})\.?\s(?P<md>\d{{1,2}})(?:st|nd|rd|th)?
+ | (?:(?:on|by)\s)?(?P<um>\d{{1,2}})/(?P<ud>\d{{1,2}})
+ | \+(?P<pn>\d{{1,3}})\s?(?P<pu>d|w)
+)(?![\w/])""", re.I | re.X)
+_FOLLOW_RE = re.compile(r"(?<![\w\-])(?:follow[\s\-]?up|f/u|check[\s\-]in|check\sback|circle\sback|touch\sbase|ping|chase|nudge"
+                        r"|reach\sout)(?![\w\-])", re.I)
+_REMIND_RE = re.compile(r"(?<![\w\-])(?:remind\s(?:me|us)|reminder\s*:|todo\s*:|to-do\s*:)\s*", re.I)
+_SENTENCE_END = re.compile(r"[.;!?\n]")
+_FOLLOW_REACH = 80   # characters after "follow up" its day may be in ("follow up with Jane Doe at Acme next week")
+
+
+def _when(m: re.Match, today: datetime.date) -> datetime.date | None:
+    g = m.groupdict()
+    try:
+        if g["n"]:
+            word = g["n"].lower()
+            count = int(word) if word.isdigit() else 2 if "couple" in word else 3 if "few" in word else _NUMBERS[word]
+            unit = g["u"].lower()[0]
+            if unit == "m":
+                month = today.month - 1 + count
+                year, month = today.year + month // 12, month % 12 + 1
+                last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+                return datetime.date(year, month, min(today.day, last))
+            return today + datetime.timedelta(days=count * (7 if unit == "w" else 1))
+        if g["pn"]:
+            return today + datetime.timedelta(days=int(g["pn"]) * (7 if g["pu"].lower() == "w" else 1))
+        if g["tom"]:
+            return today + datetime.timedelta(days=1)
+        if g["early"]:
+            return today + datetime.timedelta(days=7 - today.weekday())
+        if g["eow"]:
+            return today + datetime.timedelta(days=(4 - today.weekday()) % 7)
+        if g["nw"]:
+            return today + datetime.timedelta(days=7)
+        if g["nm"]:
+            month = today.month % 12 + 1
+            year = today.year + (today.month == 12)
+            last = (datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)).day
+            return datetime.date(year, month, min(today.day, last))
+        if g["wd"]:
+            return today + datetime.timedelta(days=(_WEEKDAYS[g["wd"].lower()] - today.weekday() - 1) % 7 + 1)
+        month, day = (_MONTHS[g["mm"].lower()], int(g["md"])) if g["mm"] else (int(g["um"]), int(g["ud"]))
+        found = datetime.date(today.year, month, day)
+        return found if found >= today else datetime.date(today.year + 1, month, day)
+    except (ValueError, KeyError, OverflowError):
+        return None
+
+
+def follow_up_due(text: str, today: datetime.date) -> str | None:
+    """The day a follow-up phrase names ("in 3 days", "next week", "friday", "Dec 15"), or None."""
+    low = " ".join(str(text or "").split())[:200]
+    m = _WHEN_RE.fullmatch(low) or _WHEN_RE.fullmatch("in " + low)
+    found = _when(m, today) if m else None
+    return found.isoformat() if found else None
+
+
+def follow_up(text: str, today: datetime.date) -> tuple[dict | None, tuple[int, int] | None]:
+    """(the task a note asks for, {title, due}, and its span in the text) or (None, None)."""
+    for m in _REMIND_RE.finditer(text):
+        end = _SENTENCE_END.search(text, m.end())
+        stop = end.start() if end else len(text)
+        sentence = text[m.end():stop][:300]
+        whens = [w for w in _WHEN_RE.finditer(sentence) if _when(w, today)]
+        when = whens[0] if whens and whens[0].start() == 0 else (whens[-1] if whens else None)
+        what = sentence
+        if when is not None:
+            what = sentence[:when.start()] + " " + sentence[when.end():]
+        what = re.sub(r"^\s*(?:to|that|about|:)\s+", "", " ".join(what.split()), flags=re.I).strip(" ,:-")
+        title = (what[0].upper() + what[1:]) if what else "Follow up"
+        due = _when(when, today) if when is not None else None
+        return {"title": title[:300], "due": due.isoformat() if due else None}, (m.start(), stop)
+    for m in _FOLLOW_RE.finditer(text):
+        end = _SENTENCE_END.search(text, m.end())
+        reach = text[m.end():min(end.start() if end else len(text), m.end() + _FOLLOW_REACH)]
+        for w in _WHEN_RE.finditer(reach):
+            due = _when(w, today)
+            if due is not None:
+                return {"title": "Follow up", "due": due.isoformat()}, (m.start(), m.end() + w.end())
+    return None, None
+
+
 def parse(text: str, today: datetime.date, funds: Sequence[str] = ()) -> dict:
     """A proposal read from a partner's note; see the module docstring for the date rules."""
     note = _tidy(text if isinstance(text, str) else "" if text is None else str(text))
     analysed = _TAG_RE.sub(lambda m: " " * len(m.group(0)), note)
     if not any(c.islower() for c in analysed):
         analysed = analysed.lower()  # a note typed in capitals is read as one typed in lower case
+    task, span = follow_up(analysed, today)
+    if span:  # the follow-up's words are not the touch's (its day is not the meeting's)
+        analysed = analysed[:span[0]] + " " * (span[1] - span[0]) + analysed[span[1]:]
     reading = _Reading(analysed, today, funds or ())
     reading.read()
     people = reading.attach()
@@ -653,4 +754,5 @@ def parse(text: str, today: datetime.date, funds: Sequence[str] = ()) -> dict:
     kind, status = _kind(plain), _status(plain)
     return {"investor": investor, "people": people, "funds": reading.funds, "amount": reading.amount, "kind": kind,
             "occurred_at": reading.occurred.isoformat() if reading.occurred else None, "status": status,
-            "note": note, "summary": _summary(kind, people, investor, reading.funds, status, reading.amount)}
+            "note": note, "summary": _summary(kind, people, investor, reading.funds, status, reading.amount),
+            "task": task}

@@ -26,7 +26,10 @@ FIELD_ALIASES = {
     "fund": "funds", "funds": "funds", "amount": "amount", "ticket": "amount", "commitment": "amount",
     "kind": "kind", "type": "kind", "date": "occurred_at", "when": "occurred_at", "on": "occurred_at",
     "status": "status", "stage": "status", "note": "note", "summary": "summary",
+    "task": "task", "todo": "task", "reminder": "task", "due": "due", "followup": "due", "follow-up": "due",
+    "follow up": "due", "remind": "due",
 }
+TASK_TITLE_MAX = 300
 # The JSON a model must answer with (described to it in `llm.py`, checked here).
 MODEL_SCHEMA = {
     "type": "object",
@@ -41,6 +44,9 @@ MODEL_SCHEMA = {
         "occurred_at": {"type": ["string", "null"], "description": "YYYY-MM-DD"},
         "status": {"type": ["string", "null"], "description": "only a status from the list, when the note says it"},
         "summary": {"type": "string", "description": "one line, at most 140 characters"},
+        "task": {"type": ["object", "null"], "description": "a follow-up the note asks for, else null",
+                 "properties": {"title": {"type": "string", "description": "what to do, e.g. Send the deck"},
+                                "due": {"type": ["string", "null"], "description": "YYYY-MM-DD, on or after today"}}},
     },
 }
 
@@ -119,8 +125,27 @@ def from_model(answer, heard: list[str], vocabulary: dict, today: date) -> dict:
     proposal = {"investor": _text(answer["investor"], 200), "people": people, "funds": funds,
                 "amount": float(amount) if amount is not None else None, "kind": answer["kind"],
                 "occurred_at": occurred, "status": status, "summary": _text(answer["summary"], 140) or ""}
+    proposal["task"] = _model_task(answer.get("task"), today)
     proposal["warnings"] = keep_literal_emails(proposal["people"], heard)
     return proposal
+
+
+def _model_task(task, today: date) -> dict | None:
+    """A model's follow-up, checked: {title, due}; a due day before today is a misreading (dropped)."""
+    if task is None:
+        return None
+    if not isinstance(task, dict):
+        raise Invalid("task must be an object {title, due} or null")
+    title = _text(task.get("title"), TASK_TITLE_MAX) or "Follow up"
+    due = task.get("due")
+    if due is not None:
+        try:
+            due = date.fromisoformat(_text(due, 10) or "").isoformat()
+        except ValueError:
+            raise Invalid(f"task.due must be a date YYYY-MM-DD, not {due!r}") from None
+        if due < today.isoformat():
+            due = None
+    return {"title": title, "due": due}
 
 
 # --- edits ---------------------------------------------------------------------------------------
@@ -142,7 +167,7 @@ def apply_edit(proposal: dict, assignment: str, vocabulary: dict, today: date) -
         column = columns.get(raw_field.lower())
         if column is None:
             raise Invalid(f"there is no field {raw_field!r}; fields: investor, name, email, phone, title, "
-                          "fund, amount, date, kind, status, note, or a grid column")
+                          "fund, amount, date, kind, status, note, task, due, or a grid column")
         proposal.setdefault("values", {})[column["name"]] = value
         return f"{column['name']} = {value if value is not None else '(empty)'}"
     if field in PERSON_FIELDS:
@@ -183,8 +208,32 @@ def apply_edit(proposal: dict, assignment: str, vocabulary: dict, today: date) -
             raise Invalid(f"status is one of {', '.join(statuses.values())}")
         proposal["status"] = statuses[value.lower()] if value else None
         return f"status = {proposal['status'] or '(none)'}"
+    if field == "task":
+        if value is None:
+            proposal["task"] = None
+            return "task = (none)"
+        proposal["task"] = {"title": value[:TASK_TITLE_MAX], "due": (proposal.get("task") or {}).get("due")}
+        return f"task = {proposal['task']['title']}"
+    if field == "due":
+        task = dict(proposal.get("task") or {"title": "Follow up", "due": None})
+        if value is None:
+            task["due"] = None
+        else:
+            from .parser import follow_up_due
+            task["due"] = _iso_or_none(value) or follow_up_due(value, today)
+            if not task["due"]:
+                raise Invalid(f"{value!r} is not a day I can read (try tomorrow, in 3 days, next week, friday or 2026-12-15)")
+        proposal["task"] = task
+        return f"due = {task['due'] or '(no date)'}"
     proposal[field] = value or ("" if field in ("note", "summary") else None)
     return f"{field} = {value or '(empty)'}"
+
+
+def _iso_or_none(value: str) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return None
 
 
 def _edit_date(value: str, today: date) -> str:
@@ -259,9 +308,29 @@ def note_body(proposal: dict, text: str) -> str:
     return "\n\n".join(lines)
 
 
-def commit_request(proposal: dict, text: str, ref: str, vocabulary: dict) -> tuple[str, dict]:
-    """(which call, its body) for `yes`: a new investor, or a note on the chosen one."""
+def task_of(proposal: dict, author: str | None, investor: str | None) -> dict | None:
+    """The follow-up `yes` makes, owned by the note's author: "Follow up" names the investor."""
+    task = proposal.get("task")
+    if not task:
+        return None
+    title = task.get("title") or "Follow up"
+    if title == "Follow up" and investor:
+        title = f"Follow up with {investor}"
+    return {"title": title[:TASK_TITLE_MAX], "due": task.get("due"), "owner_matrix": author}
+
+
+def commit_request(proposal: dict, text: str, ref: str, vocabulary: dict, author: str | None = None) -> tuple[str, dict]:
+    """(which call, its body) for `yes`: a new investor, or a note on the chosen one; with the
+    note's follow-up task when it asks for one."""
     target = proposal.get("target")
+    call, body = _commit_body(proposal, text, ref, vocabulary, target)
+    task = task_of(proposal, author, target["name"] if target else body.get("name"))
+    if task:
+        body["task"] = task
+    return call, body
+
+
+def _commit_body(proposal: dict, text: str, ref: str, vocabulary: dict, target: dict | None) -> tuple[str, dict]:
     if target:
         return "log_communication", {
             "investor_id": target["investor_id"], "kind": proposal.get("kind") or "note",
@@ -312,6 +381,11 @@ def card(proposal: dict, text: str) -> tuple[str, str]:
         facts.append(f"{column} → {value if value is not None else '(empty)'}")
     for fact in facts:
         add(f"• {fact}")
+    task = proposal.get("task")
+    if task:
+        when = f" · due {_day(task['due'])}" if task.get("due") else " · no date"
+        add(f"⏰ Task: {task.get('title') or 'Follow up'}{when}",
+            f"⏰ <b>Task:</b> {html.escape(task.get('title') or 'Follow up')}{html.escape(when)}")
     note = proposal.get("note") or text
     add(f"Note: “{_clip(note, 240)}”", f"<i>Note: “{html.escape(_clip(note, 240))}”</i>")
     for warning in proposal.get("warnings") or []:
@@ -335,6 +409,14 @@ def card(proposal: dict, text: str) -> tuple[str, str]:
     plain = "\n".join(p for p, _ in lines)
     markup = "<br>".join(m for _, m in lines)
     return plain, markup
+
+
+def _day(iso: str) -> str:
+    try:
+        day = date.fromisoformat(iso)
+        return f"{day:%a %b} {day.day}"
+    except ValueError:
+        return iso
 
 
 def _clip(text: str, limit: int) -> str:

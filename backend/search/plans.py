@@ -87,6 +87,11 @@ class Entity:
         return next((f for f in self.fields if f.name == name), None)
 
 
+STAGES = ("Intro", "Pitch", "Diligence", "Soft Circle", "Committed", "Closed", "Passed")
+STAGE_PROBABILITY = {"Intro": 0.1, "Pitch": 0.2, "Diligence": 0.4, "Soft Circle": 0.7, "Committed": 0.9,
+                     "Closed": 1.0, "Passed": 0.0}
+STAGE_PROBABILITY_SQL = "CASE o.stage " + " ".join(f"WHEN '{s}' THEN {p}" for s, p in STAGE_PROBABILITY.items()) + " END"
+
 # Every source is a CTE over live rows only; later ones build on earlier ones.
 SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
     "live_investors": ("SELECT i.id AS id, i.name AS name, i.list AS list, i.notes AS notes,"
@@ -114,10 +119,27 @@ SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
                     " JOIN email_threads t ON t.id = m.thread_id JOIN live_investors i ON i.id = l.investor_id"
                     " WHERE l.archived_at IS NULL AND m.archived_at IS NULL AND t.archived_at IS NULL",
                     ("live_investors",)),
+    # A card on a live fund's board: its fund's pipeline column is live too. The usual probability
+    # of each stage is grid/opportunities.py's DEFAULT_PROBABILITY (tests/test_plans.py keeps them equal).
+    "live_opportunities": ("SELECT o.id AS id, o.investor_id AS investor_id, i.name AS investor_name,"
+                           " o.fund_id AS fund_id, f.name AS fund, o.stage AS stage, o.expected_amount AS expected_amount,"
+                           " coalesce(o.probability, " + STAGE_PROBABILITY_SQL + ") AS probability,"
+                           " o.expected_amount * coalesce(o.probability, " + STAGE_PROBABILITY_SQL + ") AS weighted,"
+                           " o.close_date AS close_date, o.stage_since AS stage_since,"
+                           " i.position AS investor_position, f.position AS fund_position FROM opportunities o"
+                           " JOIN live_investors i ON i.id = o.investor_id JOIN live_funds f ON f.id = o.fund_id"
+                           " WHERE o.archived_at IS NULL AND EXISTS (SELECT 1 FROM grid_columns p WHERE p.type = 'pipeline'"
+                           " AND p.archived_at IS NULL AND json_extract(p.options, '$.fund_id') = o.fund_id)",
+                           ("live_investors", "live_funds")),
+    "live_tasks": ("SELECT t.id AS id, t.investor_id AS investor_id, i.name AS investor_name, t.title AS title,"
+                   " t.due AS due, CASE WHEN t.done = 1 THEN 'done' ELSE 'open' END AS status, t.done_at AS done_at,"
+                   " t.source AS source, t.created_at AS created_at FROM tasks t"
+                   " LEFT JOIN live_investors i ON i.id = t.investor_id"
+                   " WHERE t.archived_at IS NULL AND (t.investor_id IS NULL OR i.id IS NOT NULL)", ("live_investors",)),
 }
 # The only tables a plan's SQL may read (the authorizer refuses any other), and columns it never may.
 READABLE_TABLES = {"investors", "grid_columns", "funds", "contacts", "commitments", "cell_values",
-                   "interactions", "email_links", "email_messages", "email_threads"}
+                   "interactions", "email_links", "email_messages", "email_threads", "opportunities", "tasks"}
 UNREADABLE_COLUMNS = {("email_messages", c) for c in ("body_text", "body_html", "snippet", "to_json", "cc_json",
                                                         "problems_json")} | {("interactions", "body")}
 FUNCTIONS = {"count", "sum", "avg", "min", "max", "coalesce", "json_extract", "date", "instr", "lower",
@@ -139,7 +161,8 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in (
         Field("created_at", "date", "created_at", "when the row was created"),
         Field("updated_at", "date", "updated_at", "when the row last changed"),
     ), (Relation("people", "investor_id", "id"), Relation("commitments", "investor_id", "id"),
-        Relation("interactions", "investor_id", "id"), Relation("emails", "investor_id", "id")),
+        Relation("interactions", "investor_id", "id"), Relation("emails", "investor_id", "id"),
+        Relation("opportunities", "investor_id", "id"), Relation("tasks", "investor_id", "id")),
         ("position", "id")),
     Entity("people", "person", "live_people", "The people of each live investor.", (
         _INV, _INV_NAME, Field("name", "text", "name", "the person's name"),
@@ -149,7 +172,7 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in (
     Entity("funds", "fund", "live_funds", "The fund columns of the grid.", (
         Field("id", "id", "id", "the fund's id (its column id)"), Field("name", "text", "name", "the fund's name"),
         Field("vintage", "number", "vintage", "its vintage year"), Field("target", "number", "target", "its target size"),
-    ), (Relation("commitments", "fund_id", "id"),), ("position", "id")),
+    ), (Relation("commitments", "fund_id", "id"), Relation("opportunities", "fund_id", "id")), ("position", "id")),
     Entity("commitments", "commitment", "live_commitments",
            "An amount an investor committed to a fund (a filled fund cell).", (
         _INV, _INV_NAME, Field("fund_id", "id", "fund_id", "the fund's id"),
@@ -172,6 +195,24 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in (
         Field("sent_at", "date", "sent_at", "when it was sent"), Field("subject", "text", "subject", "its subject"),
         Field("from", "text", "from_addr", "the sender's address"),
     ), (), ("sent_at", "key")),
+    Entity("opportunities", "opportunity", "live_opportunities",
+           "An investor in a fund's pipeline: a card on the fund's board (open: Intro to Soft Circle).", (
+        Field("id", "id", "id", "the opportunity's id"), _INV, _INV_NAME,
+        Field("fund_id", "id", "fund_id", "the fund's id"), Field("fund", "text", "fund", "the fund's name"),
+        Field("stage", "enum", "stage", "its stage", STAGES),
+        Field("expected_amount", "number", "expected_amount", "the amount expected from it"),
+        Field("probability", "number", "probability", "how likely it closes, 0-1 (its stage's usual one unless set)"),
+        Field("weighted", "number", "weighted", "expected amount x probability"),
+        Field("close_date", "date", "close_date", "when it is expected to close"),
+        Field("stage_since", "date", "stage_since", "when it entered its stage"),
+    ), (), ("investor_position", "fund_position", "id")),
+    Entity("tasks", "task", "live_tasks", "Follow-ups and reminders of the team, most tied to an investor.", (
+        Field("id", "id", "id", "the task's id"), _INV, _INV_NAME, Field("title", "text", "title", "what to do"),
+        Field("due", "date", "due", "the day it is due"), Field("status", "enum", "status", "open or done", ("open", "done")),
+        Field("done_at", "date", "done_at", "when it was ticked done"),
+        Field("source", "enum", "source", "where it came from", ("manual", "intake", "automation", "pipeline")),
+        Field("created_at", "date", "created_at", "when it was made"),
+    ), (), ("due", "id")),
 )}
 SENSITIVE = ("user", "password", "hash", "token", "session", "invite", "audit", "secret", "credential", "key",
              "body", "bodies", "snippet", "attachment", "account", "sqlite")

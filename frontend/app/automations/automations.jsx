@@ -158,6 +158,7 @@ function emptyActionValue(column, meta) {
 
 function actionProblem(action, byId) {
   if (action.type === 'move_to_list') return action.list ? null : 'Choose the list to move investors to.';
+  if (action.type === 'create_task') return String(action.title || '').trim() ? null : 'Give the task a title.';
   if (!action.column_id) return 'Choose the field to set.';
   const col = byId[action.column_id];
   if (!col || col.archived_at) return 'That field was deleted: choose another one.';
@@ -166,6 +167,10 @@ function actionProblem(action, byId) {
 
 function cleanAction(action) {
   if (action.type === 'move_to_list') return { type: 'move_to_list', list: action.list };
+  if (action.type === 'create_task') {
+    const days = action.due_in_days === '' || action.due_in_days === null || action.due_in_days === undefined ? null : Number(action.due_in_days);
+    return { type: 'create_task', title: String(action.title || '').trim(), due_in_days: days, owner: action.owner || null };
+  }
   let v = action.value;
   if (typeof v === 'string') v = v.trim() === '' ? null : v.trim();
   return { type: 'set_value', column_id: action.column_id, value: v === undefined ? null : v };
@@ -178,7 +183,7 @@ function ActionEditor({ action, onChange, columns, meta, byId, lists, counts, er
   if (target && !settable.includes(target)) settable.unshift(target);
   const setType = type => {
     if (type === action.type) return;
-    onChange(type === 'move_to_list' ? { type, list: null } : { type, column_id: null, value: null });
+    onChange(type === 'move_to_list' ? { type, list: null } : type === 'create_task' ? { type, title: '', due_in_days: 3, owner: null } : { type, column_id: null, value: null });
   };
   const setColumn = id => { const col = byId[id]; onChange({ type: 'set_value', column_id: id, value: col ? emptyActionValue(col, meta) : null }); };
   return (
@@ -188,6 +193,8 @@ function ActionEditor({ action, onChange, columns, meta, byId, lists, counts, er
           onClick={() => setType('move_to_list')}><Icon name="arrow-right" />Move to list</button>
         <button type="button" className={cx('seg-btn', action.type === 'set_value' && 'is-on')} aria-pressed={action.type === 'set_value' ? 'true' : 'false'}
           onClick={() => setType('set_value')}><Icon name="pencil" />Set a field</button>
+        <button type="button" className={cx('seg-btn', action.type === 'create_task' && 'is-on')} aria-pressed={action.type === 'create_task' ? 'true' : 'false'}
+          onClick={() => setType('create_task')}><Icon name="check-square" />Create a task</button>
       </div>
       {action.type === 'move_to_list' ? (
         <div className="list-choices" role="radiogroup" aria-label="Move to list">
@@ -203,6 +210,8 @@ function ActionEditor({ action, onChange, columns, meta, byId, lists, counts, er
             );
           })}
         </div>
+      ) : action.type === 'create_task' ? (
+        <TaskActionFields action={action} onChange={onChange} invalid={!!error} />
       ) : (
         <div className="set-value">
           <select className="select set-col" aria-label="Field to set" value={action.column_id || ''} onChange={e => setColumn(e.target.value)}
@@ -220,6 +229,33 @@ function ActionEditor({ action, onChange, columns, meta, byId, lists, counts, er
         </div>
       )}
       {error && <div className="field-error"><Icon name="alert-circle" />{error}</div>}
+    </div>
+  );
+}
+
+// A create_task action: the task's title, when it is due, and whose it is (by default the
+// rule's creator). The server makes one open task per investor and rule.
+function TaskActionFields({ action, onChange, invalid }) {
+  const [users, setUsers] = useState([]);
+  const ids = useId();
+  useEffect(() => { api('/api/users').then(r => setUsers((r.data || []).filter(u => u.is_active !== false)), () => {}); }, []);
+  const days = action.due_in_days === null || action.due_in_days === undefined ? '' : action.due_in_days;
+  return (
+    <div className="task-action">
+      <input className="input" value={action.title || ''} maxLength={300} aria-label="Task title" aria-invalid={invalid && !String(action.title || '').trim() ? 'true' : undefined}
+        placeholder="e.g. Follow up: quiet for 30 days" onChange={e => onChange({ ...action, title: e.target.value })} />
+      <div className="ta-row">
+        <label className="ta-field" htmlFor={ids + '-due'}><span>Due in</span>
+          <input id={ids + '-due'} type="number" className="input ta-days" min="0" max="3650" step="1" value={days} placeholder="—"
+            onChange={e => onChange({ ...action, due_in_days: e.target.value === '' ? null : Math.max(0, Math.min(3650, Math.round(Number(e.target.value)))) })} />
+          <span>days</span></label>
+        <label className="ta-field" htmlFor={ids + '-owner'}><span>For</span>
+          <select id={ids + '-owner'} className="select ta-owner" value={action.owner || ''} onChange={e => onChange({ ...action, owner: e.target.value || null })}>
+            <option value="">Whoever made the rule</option>
+            {users.map(u => <option key={u.id} value={u.id}>{u.username}</option>)}
+          </select></label>
+      </div>
+      <div className="ta-hint"><Icon name="info" />One open task per investor: a later run, or the investor matching again, makes no second one until it is done.</div>
     </div>
   );
 }
@@ -362,7 +398,7 @@ function PreviewRule({ entry, colsByName }) {
       <div className="pv-moves">
         {entry.moves.map((m, i) => (
           <div className="pv-move" key={i}>
-            <ChangeTokens changes={[[m.column, { old: m.old, new: m.new }]]} colsByName={colsByName} />
+            <ChangeTokens changes={[[m.column, m.column_id === null ? m.new : { old: m.old, new: m.new }]]} colsByName={colsByName} />
             <span className="pv-move-n">× {m.count.toLocaleString()}</span>
           </div>
         ))}
@@ -371,7 +407,7 @@ function PreviewRule({ entry, colsByName }) {
         {entry.investors.map(inv => (
           <li key={inv.id} className="pv-investor">
             <div className="who"><Avatar name={inv.name || '?'} size="sm" /><span className="who-name">{inv.name || <span className="faint">Unnamed investor</span>}</span></div>
-            <ChangeTokens changes={inv.changes.map(c => [c.column, { old: c.old, new: c.new }])} colsByName={colsByName} />
+            <ChangeTokens changes={inv.changes.map(c => [c.column, c.column_id === null ? c.new : { old: c.old, new: c.new }])} colsByName={colsByName} />
           </li>
         ))}
         {entry.more > 0 && <li className="pv-more">and {plural(entry.more, 'more investor')}</li>}
@@ -432,7 +468,8 @@ function PreviewModal({ mode, rule, interval, columns, onClose, onDone }) {
   };
   const n = data ? data.changes : 0;
   const rules = data ? data.by_rule.map(r => ({ action: r.action })) : [];
-  const verb = movesOnly(rules) ? 'Move ' + plural(data ? data.investors : 0, 'investor') : 'Apply ' + plural(n, 'change');
+  const verb = movesOnly(rules) ? 'Move ' + plural(data ? data.investors : 0, 'investor')
+    : rules.length && rules.every(r => r.action && r.action.type === 'create_task') ? 'Create ' + plural(n, 'task') : 'Apply ' + plural(n, 'change');
   const title = mode === 'enable' ? 'Turn on “' + rule.name + '”?' : rule ? 'Run “' + rule.name + '” now?' : 'Run scheduled rules now?';
   const description = mode === 'enable'
     ? 'Once on, it runs ' + everyText(interval) + '. If it ran now, this is what it would change:'
@@ -495,14 +532,17 @@ function UndoRunModal({ run, columns, onClose, onDone }) {
     try { onDone((await api(path, { method: 'POST', body: {} })).data); }
     catch (err) { setError(err.message); setPending(false); }
   };
-  const none = plan && plan.investors === 0;
+  const none = plan && plan.investors === 0 && !plan.tasks;
   return (
     <Modal title="Undo this run?" onClose={onClose}
       description={(run.trigger === 'schedule' ? 'Scheduled run' : 'Run by ' + ((run.by && run.by.name) || 'someone')) + ' · ' + fmtAbs(run.at)}>
       <form onSubmit={confirm}>
         <div className="modal-body stack-16">
           {!plan && !error && <div className="pv-loading"><Spinner large /><span>Checking what can go back…</span></div>}
-          {plan && !none && (
+          {plan && plan.tasks > 0 && (
+            <p className="undo-what">Takes back the <strong>{plural(plan.tasks, 'task')}</strong> this run created that nobody has ticked off yet (archived, never erased).</p>
+          )}
+          {plan && !none && plan.investors > 0 && (
             <>
               <p className="undo-what">Puts <strong>{plural(plan.investors, 'investor')}</strong> back where {plan.investors === 1 ? 'it was' : 'they were'} before
                 this run. It is recorded as your edit; the rules do not run again on them.</p>

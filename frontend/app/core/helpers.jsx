@@ -24,6 +24,15 @@ function initials(name) {
   return s[0][0] + s[1][0];
 }
 
+// Money at a glance: "$2.5M", "$750K", "$1.2B", "$900" (cards, chart labels, totals).
+function fmtMoneyShort(n, symbol = '$') {
+  if (typeof n !== 'number' || !isFinite(n)) return '';
+  const a = Math.abs(n), sign = n < 0 ? '-' : '';
+  const [d, u] = a >= 1e9 ? [1e9, 'B'] : a >= 1e6 ? [1e6, 'M'] : a >= 1e3 ? [1e3, 'K'] : [1, ''];
+  const v = a / d, text = u ? (v >= 100 ? Math.round(v) : Math.round(v * 10) / 10).toLocaleString('en-US') : Math.round(v).toLocaleString('en-US');
+  return sign + symbol + text + u;
+}
+
 function plural(n, one, many) { return (typeof n === 'number' ? n.toLocaleString() : n) + ' ' + (n === 1 ? one : (many || one + 's')); }
 
 function genPassword(len = 20) {

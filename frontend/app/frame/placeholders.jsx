@@ -14,28 +14,6 @@ const PLACEHOLDERS = {
       ['CSV import and export', ' with type inference, idempotent re-imports and full cell history.'],
     ],
   },
-  pipeline: {
-    title: 'Pipeline', icon: 'kanban', lede: 'Your raise as a board: investors move left to right as they progress.',
-    heading: 'A board of investors by stage',
-    intro: 'The same investors as the grid, grouped by stage from first contact to committed, with amounts rolled up per column.',
-    points: [
-      ['Drag a card', ' to change its stage; the grid updates for everyone at once.'],
-      ['Totals per stage and fund', ', including soft circles and weighted pipeline.'],
-      ['Lists kept by rules', ': follow-up, longshot and graveyard, maintained by automations you can read.'],
-      ['Shared filters', ' with the grid\u2019s saved views.'],
-    ],
-  },
-  dashboard: {
-    title: 'Dashboard', icon: 'chart', lede: 'Where the raise stands, at a glance.',
-    heading: 'Committed vs. target, per fund',
-    intro: 'Live numbers from the grid: how much is committed against each fund\u2019s target, what is in the pipeline and who the team has been talking to.',
-    points: [
-      ['Committed vs. target', ' per fund, splitting hard and soft commitments.'],
-      ['Pipeline totals', ' by stage, weighted by likelihood.'],
-      ['Team activity', ': meetings, emails and notes this week, and investors going cold.'],
-      ['Weekly digest', ' by email, drafted from the same numbers.'],
-    ],
-  },
   settings: {
     title: 'Settings', icon: 'sliders', lede: 'Connect mail, schedule backups and manage integrations.',
     heading: 'Workspace configuration',
@@ -52,8 +30,6 @@ const PLACEHOLDERS = {
 // What a coming screen will do, and what works today: no sample figures, which a first look
 // would read as the fund's own (and which would contradict the real grid).
 const PLACEHOLDER_TODAY = {
-  pipeline: [['grid', 'Track stages in the grid’s Status field and group it with a saved view', '#/grid', 'Open the grid'], ['zap', 'Keep lists up to date with rules', '#/automations', 'Automations']],
-  dashboard: [['grid', 'Fund columns sum their commitments at the foot of the grid', '#/grid', 'Open the grid'], ['download', 'Export a view as CSV for a spreadsheet chart', '#/import', 'Export CSV']],
 };
 
 function PlaceholderPage({ kind, user }) {
@@ -90,7 +66,3 @@ function PlaceholderPage({ kind, user }) {
   );
 }
 
-registerScreen({ path: '/pipeline', label: 'Pipeline', icon: 'kanban', title: 'Pipeline', order: 30,
-  Page: ({ user }) => <PlaceholderPage kind="pipeline" user={user} /> });
-registerScreen({ path: '/dashboard', label: 'Dashboard', icon: 'chart', title: 'Dashboard', order: 50,
-  Page: ({ user }) => <PlaceholderPage kind="dashboard" user={user} /> });

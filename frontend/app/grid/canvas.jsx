@@ -13,6 +13,12 @@ function renderCellContent(col, v, rowLines) {
   switch (t) {
     case 'checkbox': return <span className={cx('cv-check', v && 'is-on')} data-toggle="1">{v ? <Icon name="check" /> : null}</span>;
     case 'single_select': case 'relationship_strength': return <ChoiceTag col={col} name={v} />;
+    case 'pipeline': {
+      // An opportunity: its stage, and what it is expected to bring (weighted on the board).
+      const amount = typeof v.expected_amount === 'number' ? fmtMoneyShort(v.expected_amount) : '';
+      return <span className="cv-opp" title={[v.stage, amount && 'expected ' + amount, v.close_date && 'closes ' + fmtDay(v.close_date)].filter(Boolean).join(' · ')}>
+        <ChoiceTag col={col} name={v.stage} />{amount && <>{' '}<span className="cv-opp-amt">{amount}</span></>}</span>;
+    }
     case 'multi_select': return <span className="cv-pills">{(Array.isArray(v) ? v : [v]).map(x => <ChoiceTag key={x} col={col} name={x} />)}</span>;
     case 'contacts': {
       const people = Array.isArray(v) ? v : [];
@@ -347,6 +353,13 @@ function GridCanvas({ apiRef, L, rows, sel, peersByRow, flashByRow, sortByCol, f
     const s = sums[col.id];
     if (s === undefined || ci === 0) return;
     const target = col.type === 'fund' && col.options && col.options.target;
+    if (col.type === 'pipeline') {
+      into.push(
+        <div key={col.id} className="gv-fcell" style={{ left: L.left[ci], width: L.width[ci] }} title={col.name + ': weighted value of the cards shown (expected amount × probability)'}>
+          <span className="fl">Weighted</span>{fmtMoneyShort(s) || '$0'}
+        </div>);
+      return;
+    }
     into.push(
       <div key={col.id} className="gv-fcell" style={{ left: L.left[ci], width: L.width[ci] }}
         title={col.name + ': ' + fmtNumberFor(moneyColumn(col, s), s) + (target ? ' of ' + fmtNumberFor(col, target) + ' target (' + Math.round((s / target) * 100) + '%)' : '')}>

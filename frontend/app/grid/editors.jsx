@@ -390,13 +390,15 @@ function CellEditor(props) {
     case 'long_text': return <LongTextEditor {...props} />;
     case 'date': return <DateEditor {...props} />;
     case 'single_select': return <SelectEditor {...props} />;
+    // A pipeline cell edits its stage here (the rest on the board); the server keeps the amounts.
+    case 'pipeline': return <SelectEditor {...props} value={props.value && typeof props.value === 'object' ? props.value.stage : props.value} />;
     case 'multi_select': return <MultiSelectEditor {...props} />;
     case 'contacts': return <ContactsEditor {...props} />;
     default: return <TextCellEditor {...props} />;
   }
 }
 
-const EDITOR_WIDTH = { long_text: 380, single_select: 240, multi_select: 300, contacts: 480, date: 240 };
+const EDITOR_WIDTH = { long_text: 380, single_select: 240, pipeline: 240, multi_select: 300, contacts: 480, date: 240 };
 
 // The floating editor over a grid cell: follows the cell when the grid scrolls, commits when
 // someone clicks elsewhere.

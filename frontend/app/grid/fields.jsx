@@ -234,12 +234,16 @@ function ColumnModal({ column, columns, meta, row, rowName, onClose, onSaved }) 
   const [pending, setPending] = useState(false);
   const nameId = useId(), fxId = useId();
   const hasContacts = columns.some(c => c.type === 'contacts' && !c.archived_at);
+  // A pipeline column follows one fund; each fund has at most one.
+  const followed = new Set(columns.filter(c => c.type === 'pipeline' && !c.archived_at).map(c => c.options && c.options.fund_id));
+  const openFunds = columns.filter(c => c.type === 'fund' && !c.archived_at && !followed.has(c.id));
   const types = (meta.column_types || Object.keys(TYPE_META)).filter(t => TYPE_META[t]);
   const set = (k, v) => setOpts(o => ({ ...o, [k]: v }));
   const pickType = t => {
     setType(t); setErrors({}); setFxError(null);
     if ((t === 'single_select' || t === 'multi_select') && !opts.choices) setOpts(o => ({ ...o, choices: [] }));
     if (t === 'fund' && !opts.vintage) setOpts(o => ({ ...o, vintage: new Date().getFullYear(), currency: o.currency || 'USD' }));
+    if (t === 'pipeline' && !opts.fund_id && openFunds.length) setOpts(o => ({ ...o, fund_id: openFunds[0].id }));
   };
   const clean = () => {
     const o = {};
@@ -258,15 +262,18 @@ function ColumnModal({ column, columns, meta, row, rowName, onClose, onSaved }) 
       o.symbol = (CURRENCIES.find(c => c[0] === o.currency) || [null, '$'])[1];
     }
     if (type === 'formula') o.formula = opts.formula || '';
+    if (type === 'pipeline') o.fund_id = opts.fund_id || (column && column.options.fund_id);
     return o;
   };
   const submit = async e => {
     e.preventDefault();
     const errs = {};
-    const nm = name.trim() || (type === 'fund' ? '' : TYPE_META[type].label);
+    const pipelineFund = type === 'pipeline' && columns.find(c => c.id === opts.fund_id);
+    const nm = name.trim() || (type === 'fund' ? '' : pipelineFund ? pipelineFund.name + ' pipeline' : TYPE_META[type].label);
     if (!nm) errs.name = 'Name the fund, e.g. “Fund IV”.';
     else if (columns.some(c => c.id !== (column && column.id) && !c.archived_at && c.name.toLowerCase() === nm.toLowerCase())) errs.name = 'Another field is already called “' + nm + '”.';
     if (type === 'formula' && !(opts.formula || '').trim()) errs.formula = 'Write a formula.';
+    if (type === 'pipeline' && isNew && !opts.fund_id) errs.fund = 'Pick the fund whose pipeline this column shows.';
     if (type === 'fund' && opts.target !== undefined && opts.target !== '' && typeof opts.target !== 'number' && parseNumberInput(opts.target, false) === undefined) errs.target = 'Enter an amount, e.g. 50,000,000.';
     setErrors(errs); setFormError(''); setFxError(null);
     if (Object.keys(errs).length) return;
@@ -305,7 +312,7 @@ function ColumnModal({ column, columns, meta, row, rowName, onClose, onSaved }) 
               <div className="type-grid" role="radiogroup" aria-label="Field type">
                 {types.map(t => (
                   <button type="button" key={t} role="radio" aria-checked={type === t ? 'true' : 'false'} className="type-opt" title={TYPE_META[t].hint}
-                    disabled={t === 'contacts' && hasContacts} onClick={() => pickType(t)}>
+                    disabled={(t === 'contacts' && hasContacts) || (t === 'pipeline' && !openFunds.length)} onClick={() => pickType(t)}>
                     <Icon name={TYPE_META[t].icon} />{TYPE_META[t].label}
                   </button>
                 ))}
@@ -337,6 +344,13 @@ function ColumnModal({ column, columns, meta, row, rowName, onClose, onSaved }) 
               <Switch checked={!!opts.include_time} onChange={v => set('include_time', v)} label="Include a time" /><span>Include a time <span className="muted">(stored in UTC, shown in your time zone)</span></span>
             </label>
           )}
+          {type === 'pipeline' && (isNew ? (
+            <div className="field">
+              <SelectField label="Fund" value={opts.fund_id || ''} onChange={v => set('fund_id', v)} error={errors.fund}
+                hint="Each cell is that investor’s opportunity in the fund: its stage here, its amount and owner on the Pipeline board."
+                options={openFunds.map(f => ({ value: f.id, label: f.name }))} />
+            </div>
+          ) : <div className="field-hint">Follows {(columns.find(c => c.id === column.options.fund_id) || { name: 'its fund' }).name}. Stages are fixed: {((column.options.choices) || []).map(c => c.name).join(', ')}.</div>)}
           {type === 'fund' && (
             <div className="opt-grid field">
               <TextField label="Vintage" type="number" value={opts.vintage === undefined || opts.vintage === null ? '' : String(opts.vintage)} onChange={v => set('vintage', v === '' ? undefined : parseInt(v, 10))} min={1900} max={2200} />

@@ -32,6 +32,7 @@ const TYPE_META = {
   phone: { label: 'Phone number', icon: 'phone', width: 150, hint: 'A phone number' },
   contacts: { label: 'Contacts', icon: 'users', width: 230, hint: 'The people of an investor' },
   fund: { label: 'Fund', icon: 'landmark', width: 150, hint: 'A fund: commitments per investor' },
+  pipeline: { label: 'Pipeline stage', icon: 'kanban', width: 200, hint: 'A fund’s pipeline: stage and expected amount, the board’s cards' },
   formula: { label: 'Formula', icon: 'function', width: 170, hint: 'Computed, Airtable syntax' },
   created_time: { label: 'Created time', icon: 'clock', width: 170, hint: 'When the row was added' },
   last_modified_time: { label: 'Last modified time', icon: 'clock', width: 170, hint: 'When it last changed' },
@@ -101,6 +102,7 @@ function cellText(col, v) {
   if (Array.isArray(v)) {
     return v.map(x => (x && typeof x === 'object' ? (x.name || x.email || '') : choiceLabel(col, x))).filter(Boolean).join(', ');
   }
+  if (t === 'pipeline') return typeof v === 'object' ? v.stage || '' : String(v);
   if (typeof v === 'object') return v.name || v.email || '';
   if (t === 'date') return col.options && col.options.include_time ? fmtDateTime(v) : (ISO_DAY_RE.test(v) ? fmtDay(v) : fmtDateTime(v));
   if (t === 'created_time' || t === 'last_modified_time' || t === 'last_inbound' || t === 'last_outbound') return fmtDateTime(v);

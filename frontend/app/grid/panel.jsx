@@ -333,6 +333,7 @@ function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRe
               ) : <div className="rp-empty">No people yet. {!ro && <button type="button" className="fb-add" onClick={() => setEditing(contactsCol.id)}><Icon name="user-plus" />Add a person</button>}</div>}
             </section>
           )}
+          <InvestorTasks investorId={rowId} investorName={title} archived={ro} />
           <InvestorTimeline investorId={rowId} version={row.version} />
           <InvestorMailSection investorId={rowId} investorName={title} archived={ro} />
           {notesCol && (

@@ -4,6 +4,7 @@ function sortLabels(col) {
   if (k === 'number') return ['1 → 9', '9 → 1'];
   if (k === 'date') return ['Old → new', 'New → old'];
   if (k === 'checkbox') return ['☐ → ☑', '☑ → ☐'];
+  if (k === 'pipeline') return ['Intro → Passed', 'Passed → Intro'];
   if (k === 'single_select' || k === 'multi_select') return ['First → last', 'Last → first'];
   return ['A → Z', 'Z → A'];
 }

@@ -24,6 +24,16 @@ function applyColumnOrder(columns, order) {
   return out;
 }
 
+// An ad-hoc filter a link carries (#/grid?filter=<JSON filter group>&title=..., e.g. from a
+// dashboard chart): shown over the current view, unsaved, until cleared or saved as a view.
+function gridAdhocFilter(query) {
+  if (!query || !query.filter) return null;
+  let filter = null;
+  try { filter = JSON.parse(query.filter); } catch (e) { return null; }
+  if (!filter || typeof filter !== 'object' || !Array.isArray(filter.conditions)) return null;
+  return { filter: { op: filter.op === 'or' ? 'or' : 'and', conditions: filter.conditions }, title: String(query.title || 'Filtered investors').slice(0, 120) };
+}
+
 function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const toast = useToast();
   React.useSyncExternalStore(store.subscribe, store.getRev);
@@ -44,7 +54,10 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   const viewKey = viewId || '__default';
   const baseView = views.find(v => v.id === viewId) || DEFAULT_VIEW;
   const draft = drafts[viewKey];
-  const cfg = useMemo(() => ({ ...DEFAULT_VIEW, ...baseView, ...(draft || {}) }), [baseView, draft]);
+  const [adhoc, setAdhoc] = useState(() => gridAdhocFilter(parseHash().query));
+  const adhocRef = useRef(adhoc);
+  adhocRef.current = adhoc;
+  const cfg = useMemo(() => ({ ...DEFAULT_VIEW, ...baseView, ...(draft || {}), ...(adhoc ? { filter: adhoc.filter } : {}) }), [baseView, draft, adhoc]);
   useEffect(() => { try { if (viewId) window.localStorage.setItem(VIEW_STORE_KEY, viewId); } catch (e) { /* ignore */ } }, [viewId]);
 
   /* ui state */
@@ -60,7 +73,10 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     const id = route.query.investor;
     if (id && store.rows.has(id)) setPanelRowId(id);
   }, [route.query.investor]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => { setAdhoc(gridAdhocFilter(route.query)); }, [route.query.filter, route.query.title]); // eslint-disable-line react-hooks/exhaustive-deps
   const [rowMenu, setRowMenu] = useState(null);
+  const [pipeAdd, setPipeAdd] = useState(null);              // a row the menu's "Add to pipeline…" puts on a fund's board
+  const [followUp, setFollowUp] = useState(null);            // {row, at}: the row menu's "Follow up in…" picker
   const [fieldsOpen, setFieldsOpen] = useState(false);        // {r, x, y}: the right-click menu
   const [archivePrompt, setArchivePrompt] = useState(null);  // investors a Delete on whole rows would archive
   const [colModal, setColModal] = useState(null);
@@ -185,6 +201,12 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     const money = visibleCols.filter(c => MONEY_TYPES.includes(c.type));
     money.forEach(c => { out[c.id] = 0; });
     if (money.length) for (const r of viewRows) for (const c of money) { const v = r.values[c.id]; if (typeof v === 'number') out[c.id] += v; }
+    // A pipeline column sums its weighted value: expected amount x the card's (or its stage's) probability.
+    for (const c of visibleCols.filter(col => col.type === 'pipeline')) {
+      const usual = Object.fromEntries(((c.options && c.options.choices) || []).map(s => [s.name, s.probability || 0]));
+      out[c.id] = 0;
+      for (const r of viewRows) { const v = r.values[c.id]; if (v && typeof v.expected_amount === 'number') out[c.id] += v.expected_amount * (typeof v.probability === 'number' ? v.probability : usual[v.stage] || 0); }
+    }
     return out;
   }, [viewRows, visibleCols]);
 
@@ -237,6 +259,13 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
   }, [toast]);
   useEffect(() => () => { if (Object.keys(pendingViewSave.current).length) flushViewSave(); }, [flushViewSave]);
   const updateView = useCallback(changes => {
+    if (adhocRef.current && 'filter' in changes) {  // an ad-hoc filter is edited in place, never saved into the view
+      const f = changes.filter;
+      setAdhoc(a => (a ? { ...a, filter: f } : a));
+      changes = { ...changes };
+      delete changes.filter;
+      if (!Object.keys(changes).length) return;
+    }
     const S2 = S.current;
     const key = S2.viewKey;
     setDrafts(d => ({ ...d, [key]: { ...(d[key] || {}), ...changes } }));
@@ -301,12 +330,25 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     }
   }, [setSelIdx, scrollTo]);
 
+  // A pipeline cell set to Committed offers to write the expected amount into the fund cell,
+  // as the board does (the grid never writes it by itself).
+  const offerCommitment = (ed, value) => {
+    const cols = S.current.store.columns;
+    const col = cols.find(c => c.id === ed.colId);
+    const row = S.current.viewRows.find(r => r.id === ed.rowId);
+    if (!col || col.type !== 'pipeline' || value !== 'Committed' || !row) return;
+    const card = row.values[col.id], fund = cols.find(c => c.id === col.options.fund_id);
+    if (!fund || !card || card.stage === 'Committed' || typeof card.expected_amount !== 'number' || typeof row.values[fund.id] === 'number') return;
+    toast(rowName(row) + ' is Committed to ' + fund.name + '.', 'success', { action: { label: 'Write ' + fmtMoneyShort(card.expected_amount) + ' into ' + fund.name,
+      run: () => S.current.writer.write([{ rowId: row.id, colId: fund.id, value: card.expected_amount }], { label: 'commitment' }) } });
+  };
   const commitEdit = useCallback((value, move) => {
     const s = S.current;
     const ed = s.editing;
     if (!ed) return;
     setEditing(null);
     s.writer.write([{ rowId: ed.rowId, colId: ed.colId, value, base: ed.base }], { label: 'edit' });
+    offerCommitment(ed, value);
     focusGrid();
     if (move === 'down') moveSel(1, 0);
     else if (move === 'up') moveSel(-1, 0);
@@ -734,6 +776,11 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
     toast('Created the view “' + r.data.name + '”');
     return r.data;
   };
+  const clearAdhoc = () => { setAdhoc(null); if (route.query.filter) navigate('#/grid', true); };
+  const saveAdhoc = async () => {
+    try { await createView(adhoc.title.slice(0, 100), true, { ...cfg }); clearAdhoc(); }
+    catch (err) { toast('Couldn’t save the view: ' + err.message, 'error'); }
+  };
   const renameView = async (view, name) => {
     setRenamingView(null);
     if (!name) return;
@@ -829,6 +876,15 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
         <button type="button" className="tbtn vt-add" onClick={e => setNewViewAnchor(e.currentTarget)} aria-label="New view" title="New view"><Icon name="plus" /><span className="tb-label">New view</span></button>
         <span className="vt-saving" aria-live="polite">{savingView || busy ? <><Spinner />Saving…</> : <><Icon name="check" />Saved</>}</span>
       </div>
+      {adhoc && (
+        <div className="gp-adhoc" role="status" aria-label="Ad-hoc filter">
+          <span className="gp-adhoc-chip" title={'Opened from the dashboard: ' + adhoc.title}><Icon name="chart" /><span>Dashboard: {adhoc.title}</span></span>
+          <span className="gp-adhoc-note">An unsaved filter over this view</span>
+          <span className="spacer" />
+          <Button size="sm" icon="plus" onClick={saveAdhoc}>Save as view</Button>
+          <Button size="sm" icon="x" onClick={clearAdhoc}>Clear</Button>
+        </div>
+      )}
       <div className="gp-tools" role="toolbar" aria-label="Grid tools">
         <PopButton icon="filter" label={filterCount ? 'Filtered by ' + plural(filterCount, 'condition') : 'Filter'} ariaLabel="Filter" on={filterCount > 0} popClassName="pop-filter" popLabel="Filter"
           open={filterOpen} onOpenChange={v => { setFilterOpen(v); if (!v) setDrafts(d => (d[viewKey] && d[viewKey].filter && !pendingViewSave.current[viewKey] ? { ...d, [viewKey]: { ...d[viewKey], filter: cleanF } } : d)); }}>
@@ -917,6 +973,8 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
             <MenuItem icon="maximize" onClick={() => { close(); openPanel(rowMenu.r); }}>Expand investor</MenuItem>
             <MenuItem icon="copy" onClick={() => { close(); duplicateRow(row); }}>Duplicate</MenuItem>
             <MenuItem icon="link" onClick={() => { close(); copyRowLink(row); }}>Copy link</MenuItem>
+            {!row.archived_at && <MenuItem icon="bell" onClick={() => { setRowMenu(null); setFollowUp({ row, at }); }}>Follow up in…</MenuItem>}
+            {!row.archived_at && columns.some(c => c.type === 'fund') && <MenuItem icon="kanban" onClick={() => { setRowMenu(null); setPipeAdd(row); }}>Add to pipeline…</MenuItem>}
             <div className="menu-sep" />
             {row.archived_at
               ? <MenuItem icon="rotate-ccw" onClick={() => { close(); restoreRow(row); }}>Restore investor</MenuItem>
@@ -925,6 +983,16 @@ function GridWorkspace({ store, meta, me, initialViews, slot, reloadData }) {
           </Popover>
         );
       })()}
+      {pipeAdd && (
+        <AddOpportunityDialog investor={{ id: pipeAdd.id, name: rowName(pipeAdd) }} user={me} onClose={() => { setPipeAdd(null); focusGrid(); }} onAdded={() => { setPipeAdd(null); focusGrid(); }}
+          funds={(() => {  // the funds this investor is not in the pipeline of yet
+            const inFund = new Set(columns.filter(c => c.type === 'pipeline' && pipeAdd.values[c.id]).map(c => c.options.fund_id));
+            return columns.filter(c => c.type === 'fund' && !inFund.has(c.id));
+          })()} />
+      )}
+      {followUp && (
+        <FollowUpPopover anchor={followUp.at} investorId={followUp.row.id} investorName={rowName(followUp.row)} onClose={() => { setFollowUp(null); focusGrid(); }} />
+      )}
       {archivePrompt && (
         <ConfirmDialog title={archivePrompt.length === 1 ? 'Archive ' + rowName(archivePrompt[0]) + '?' : 'Archive ' + plural(archivePrompt.length, 'investor') + '?'}
           body={<>Archived investors leave the grid with all their cells, history and people kept; “Show archived” finds them and one click restores them. To empty cells instead, select the cells rather than whole rows.</>}

@@ -42,7 +42,7 @@ function valueShape(kind, operator) {
   if (NUMBER_OPS.includes(operator)) return 'number';
   if (DATE_OPS.includes(operator) || (kind === 'date' && (operator === 'is' || operator === 'is_not'))) return 'date';
   if (kind === 'checkbox') return 'bool';
-  if (kind === 'single_select' && (operator === 'is' || operator === 'is_not')) return 'choice';
+  if ((kind === 'single_select' || kind === 'pipeline') && (operator === 'is' || operator === 'is_not')) return 'choice';
   return 'text';
 }
 
@@ -202,7 +202,7 @@ function fmtCell(column, v) {
   if (typeof v === 'boolean') return v ? '✓ checked' : 'unchecked';
   if (typeof v === 'number') return fmtNumberFor(column, v);
   if (Array.isArray(v)) return v.map(x => (x && typeof x === 'object' ? x.name || x.email || '…' : choiceLabel(column, x))).join(', ');
-  if (typeof v === 'object') return v.name || v.error || JSON.stringify(v);
+  if (typeof v === 'object') return v.name || v.stage || v.error || JSON.stringify(v);
   if (column && column.type === 'date' && ISO_DAY_RE.test(v)) return fmtDay(v);
   if (column && (column.type === 'single_select' || column.field === 'list')) return choiceLabel(column, v);
   return String(v);
@@ -266,6 +266,11 @@ function actionParts(action, byId, meta) {
     if (text === null) return [{ k: 'txt', text: 'clear' }, { k: 'field', text: column.name, missing: !!column.archived_at }];
     const color = typeof action.value === 'string' ? choiceColor(column, action.value) : null;
     return [{ k: 'txt', text: 'set' }, { k: 'field', text: column.name, missing: !!column.archived_at }, { k: 'txt', text: 'to' }, { k: 'val', text, color }];
+  }
+  if (action.type === 'create_task') {
+    const days = action.due_in_days;
+    return [{ k: 'txt', text: 'create a task' }, { k: 'val', text: action.title ? '“' + action.title + '”' : 'a task', empty: !action.title },
+      ...(days === null || days === undefined || days === '' ? [] : [{ k: 'txt', text: Number(days) === 0 ? 'due the same day' : 'due in ' + plural(Number(days), 'day') }])];
   }
   return [{ k: 'txt', text: String(action.type) }];
 }

@@ -13,6 +13,11 @@ function veReadText(raw) {
   if (typeof raw === 'number') return veNumberText(raw);
   return veEmptyOrGarbage(raw);
 }
+// A pipeline cell (an opportunity) filters and sorts by its stage.
+function veReadStage(raw) {
+  if (raw && typeof raw === 'object' && !Array.isArray(raw) && !('error' in raw)) return veReadText(raw.stage);
+  return veEmptyOrGarbage(raw);
+}
 function veReadNumber(raw) {
   if (typeof raw === 'number') return isNaN(raw) ? VE_GARBAGE : raw;
   return veEmptyOrGarbage(raw);
@@ -145,6 +150,8 @@ function veRanker(col) {
 const VE_KINDS = {
   text: { read: veReadText, sortKey: () => veReadText, ops: VE_TEXT_OPS, aliases: { '=': 'is', equals: 'is', '!=': 'is_not' } },
   single_select: { read: veReadText, sortKey: col => { const r = veRanker(col); return raw => { const t = veReadText(raw); return typeof t === 'string' ? r(t) : t; }; },
+    ops: { ...VE_TEXT_OPS, is_any_of: VE_ANY_OF, is_none_of: veNeg(VE_ANY_OF) }, aliases: { '=': 'is', equals: 'is', '!=': 'is_not' } },
+  pipeline: { read: veReadStage, sortKey: col => { const r = veRanker(col); return raw => { const t = veReadStage(raw); return typeof t === 'string' ? r(t) : t; }; },
     ops: { ...VE_TEXT_OPS, is_any_of: VE_ANY_OF, is_none_of: veNeg(VE_ANY_OF) }, aliases: { '=': 'is', equals: 'is', '!=': 'is_not' } },
   number: { read: veReadNumber, sortKey: () => veReadNumber, ops: VE_NUMBER_OPS, aliases: { eq: '=', neq: '!=', lt: '<', gt: '>', lte: '<=', gte: '>=' } },
   date: { read: veReadDay, sortKey: () => veReadInstant, ops: VE_DATE_OPS, aliases: {} },
