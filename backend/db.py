@@ -47,6 +47,11 @@ def new_ids(count: int) -> list[str]:
     return [str(uuid.UUID(bytes=raw[i:i + 16], version=4)) for i in range(0, 16 * count, 16)]
 
 
+# The change log's first and last seq. Two subqueries, not `min(seq), max(seq)` in one SELECT:
+# SQLite answers a lone min() or max() from the index in a step, but both together scan the log.
+BOUNDS = "SELECT (SELECT min(seq) FROM grid_changes), (SELECT max(seq) FROM grid_changes)"
+
+
 def first_change_at(conn: sqlite3.Connection, moment: str, low: int, high: int) -> int:
     """The first grid_changes seq in [low, high) recorded at or after `moment` (an ISO UTC time;
     `high` when none is). Times grow with seq (the log is written under the write lock), so this

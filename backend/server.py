@@ -148,8 +148,9 @@ class App:
             # to open it nor the first chat note's card pays for that.
             def warm_up():
                 self.grid.grid_response("compact", False, True)
+                self.dashboard.warm()  # its tallies: a first dashboard then reads only what is new
                 self.intake.index()
-                self.dashboard.warm()  # the activity tallies: a first dashboard then reads only what is new
+            self.dashboard.expect_warm_up()
             threading.Thread(target=warm_up, name="grid-warmup", daemon=True).start()
         self.ready = True
         return applied

@@ -15,7 +15,7 @@ def test_pipeline_board_and_grid_in_chromium(start_server, tmp_path, monkeypatch
     member = make_user(admin)
     fund = add_column(admin, "Fund III", "fund", {"target": 50_000_000})
     investors = {name: admin.post("/api/fundraising/rows", {"values": {"Name": name}}).data["id"]
-                 for name in ("Acme Capital", "Halcyon Family Office", "Northwind Endowment")}
+                 for name in ("Acme Capital", "Halcyon Family Office", "Northwind Endowment", "Juniper Ventures")}
     card = admin.post("/api/pipeline/opportunities", {"investor_id": investors["Acme Capital"], "fund_id": fund["id"],
                                                       "stage": "Pitch", "expected_amount": 2_500_000})
     assert card.status == 201, card

@@ -25,7 +25,7 @@ import threading
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
-from ..db import first_change_at
+from ..db import BOUNDS, first_change_at
 
 WEEKS = 12
 TOP_INVESTORS = 10
@@ -96,7 +96,7 @@ class Tally:
 
 def _read_edits(conn, tally: Tally, since: str) -> None:
     """Cell edits after the tally's mark (at the first read: since the window's start)."""
-    bounds = conn.execute("SELECT min(seq), max(seq) FROM grid_changes").fetchone()
+    bounds = conn.execute(BOUNDS).fetchone()
     if bounds[0] is None:
         return
     start = tally.mark + 1 if tally.mark else first_change_at(conn, since, bounds[0], bounds[1] + 1)
@@ -119,6 +119,8 @@ def _read_edits(conn, tally: Tally, since: str) -> None:
 
 
 def _seconds(earlier: str, later: str) -> float:
+    if earlier[:19] == later[:19]:  # the same second (a row's first values: its creating transaction)
+        return 0.0
     try:
         a = datetime.fromisoformat(earlier.replace("Z", "+00:00"))
         b = datetime.fromisoformat(later.replace("Z", "+00:00"))
@@ -181,14 +183,13 @@ class Activity:
         self.ranking: tuple | None = None  # (what it depends on, the investors it ranked first)
         self.mail_counts: tuple | None = None  # (what they depend on, per member and day, per investor, last)
 
-    def figures(self, conn, now: datetime, rows: list, live: dict, name_col: str | None,
+    def figures(self, conn, now: datetime, archived: frozenset, live, name_col: str | None,
                 live_columns: frozenset) -> dict:
-        """`rows`: every row of the published grid; `live`: the live ones by id."""
+        """`archived`: the ids of the grid's archived investors; `live`: its live rows by id (a mapping)."""
         today = now.astimezone(timezone.utc).date()
         first = today - timedelta(days=today.weekday() + 7 * (WEEKS - 1))  # Monday, 11 weeks before this one
         first_s = first.isoformat()
         since = iso(datetime.combine(first, datetime.min.time(), timezone.utc))
-        archived = [r.id for r in rows if r.archived_at]
         with self.lock:
             if self.edits.first_day != first_s or self.edits.columns != live_columns:
                 self.edits = Tally(first_s, live_columns)
@@ -212,7 +213,7 @@ class Activity:
                            for tally in (self.notes, self.edits)]
             # Counts only grow while the window, the tallies, the mail and the archived investors stay
             # as they were: then the ranking needs only the last leaders and the investors counted since.
-            depends = (top_from, id(self.notes), id(self.edits), self.mail[0], frozenset(archived))
+            depends = (top_from, id(self.notes), id(self.edits), self.mail[0], archived)
             recent: Counter = Counter()
             if self.ranking is not None and self.ranking[0] == depends:
                 for inv in set(self.ranking[1]) | self.notes.touched | self.edits.touched:

@@ -24,37 +24,24 @@ opened by several people, or polled, is computed once per change.
 """
 from __future__ import annotations
 
-import math
 import sys
 import threading
 import time
 import traceback
-from collections import Counter
 from datetime import date, datetime, timezone
-from typing import Any, Callable
+from typing import Callable
 
 from .activity import Activity, iso as _iso
+from .grid_figures import GridFigures
 from ..db import Database
 from ..errors import NotFound
-from ..grid import column_types as ct, opportunities
+from ..grid import column_types as ct
 from ..grid.importer import export_csv
 
-NO_STATUS = "(no status)"
 NO_SIGNAL = "No signal"
 FIGURES = ("funds", "pipeline", "lists", "status", "activity", "top_investors", "strength")
 CACHE_ENTRIES = 16
-
-
-def _amount(value: Any) -> float | None:
-    """A cell's number if it is a real, finite, positive amount; else None."""
-    if type(value) is int or type(value) is float:
-        return float(value) if value > 0 and math.isfinite(value) else None
-    return None
-
-
-def _round(value: float) -> float | int:
-    value = round(value, 2)
-    return int(value) if float(value).is_integer() else value
+WARM_UP_WAIT_SECONDS = 60  # past this a request builds what it needs itself
 
 
 class Dashboard:
@@ -64,6 +51,11 @@ class Dashboard:
         self._cache: dict[tuple, dict] = {}
         self._lock = threading.Lock()
         self.activity = Activity()
+        self.grid_figures = GridFigures(grid)
+        # Set while the start-up warm-up builds the tallies: a request then waits for it rather
+        # than building them a second time under its read deadline.
+        self._warming = threading.Event()
+        self._warmed = threading.Event()
         db.on_reset(self._forget)
 
     def _forget(self) -> None:
@@ -71,11 +63,18 @@ class Dashboard:
             self._cache.clear()
         with self.activity.lock:
             self.activity.reset()
+        with self.grid_figures.lock:
+            self.grid_figures.reset()
 
     # --- the one entry point ---------------------------------------------------------------------
 
     def summary(self, fund: str | None = None) -> dict:
         """Every figure, as `GET /api/dashboard` returns it (`fund`: narrow the pipeline to one fund)."""
+        if self._warming.is_set():
+            self._warmed.wait(WARM_UP_WAIT_SECONDS)
+        return self._summary(fund)
+
+    def _summary(self, fund: str | None) -> dict:
         started = time.perf_counter()
         view = self.grid.view()
         if fund is not None and not any(c.id == fund and c.type == "fund" for c in view.columns):
@@ -100,13 +99,20 @@ class Dashboard:
         return {**found, "generated_ms": round((time.perf_counter() - started) * 1000, 1),
                 "generated_at": _iso(now)}
 
+    def expect_warm_up(self) -> None:
+        """Called before the warm-up thread starts: requests from now on wait for it."""
+        self._warming.set()
+
     def warm(self) -> None:
-        """Build the activity tallies once at start-up (a background job: no read deadline), so the
-        first dashboard a person opens reads only what was added since."""
+        """Build the tallies once at start-up (a background job: no read deadline), so the first
+        dashboard a person opens reads only what was added since."""
         try:
-            self.summary()
+            self._summary(None)
         except Exception:  # a warm-up must never stop the server; the first request builds instead
             sys.stderr.write("dashboard warm-up failed:\n" + traceback.format_exc())
+        finally:
+            self._warmed.set()
+            self._warming.clear()
 
     def figure_csv(self, figure: str, fund: str | None = None) -> bytes:
         """One figure as CSV (UTF-8 with BOM, formula-injection safe, as the grid's export writes it)."""
@@ -129,143 +135,29 @@ class Dashboard:
         return tuple(row)
 
     def _compute(self, conn, view, now: datetime, today_local: date, fund: str | None) -> dict:
-        with view.lock:
-            rows = [view.rows[rid] for rid in view.order]
-        live = [r for r in rows if not r.archived_at]
-        out = _grid_figures(view.columns, live, fund)
-        live_ids = {r.id: r for r in live}
+        out, archived = self.grid_figures.figures(view, fund)
+        live = _LiveRows(view.rows)
         name_col = next((c.id for c in view.columns if c.field == "name"), None)
-        out.update(self.activity.figures(conn, now, rows, live_ids, name_col, frozenset(c.id for c in view.columns)))
-        out.update(_tasks(conn, today_local, live_ids))
+        out.update(self.activity.figures(conn, now, archived, live, name_col, frozenset(c.id for c in view.columns)))
+        out.update(_tasks(conn, today_local, live))
         return out
 
 
-# --- the grid's figures -------------------------------------------------------------------------
+class _LiveRows:
+    """The published grid's live rows by id, read in place (no copy of 50,000 rows per request)."""
 
-def _grid_figures(columns: list, live: list, fund: str | None) -> dict:
-    list_col = next((c for c in columns if c.field == "list"), None)
-    status_col = next((c for c in columns if c.type == "single_select" and c.field is None
-                       and c.name.strip().casefold() == "status"), None)
-    strength_col = next((c for c in columns if c.type == "relationship_strength"), None)
-    funds = [c for c in columns if c.type == "fund"]
-    fund_ids = {c.id for c in funds}
-    pipes = [c for c in columns if c.type == "pipeline" and c.options.get("fund_id") in fund_ids
-             and (fund is None or c.options.get("fund_id") == fund)]
-    values = [r.values for r in live]
-    lists = [v.get(list_col.id) for v in values] if list_col else [None] * len(values)
+    def __init__(self, rows: dict):
+        self.rows = rows
 
-    by_list = {key: 0 for key in ct.LISTS}
-    for lst in lists:
-        if lst in by_list:
-            by_list[lst] += 1
+    def __contains__(self, rid) -> bool:
+        row = self.rows.get(rid)
+        return row is not None and not row.archived_at
 
-    fund_rows, committed_total = [], 0.0
-    for col in funds:
-        committed = graveyard = 0.0
-        investors = graveyard_investors = 0
-        cid = col.id
-        for raw, lst in zip([v.get(cid) for v in values], lists):
-            if raw is None:
-                continue
-            amount = _amount(raw)
-            if amount is None:
-                continue
-            if lst == "graveyard":
-                graveyard += amount
-                graveyard_investors += 1
-            else:
-                committed += amount
-                investors += 1
-        target = col.options.get("target")
-        committed_total += committed
-        fund_rows.append({
-            "fund_id": col.id, "name": col.name, "vintage": col.options.get("vintage"),
-            "currency": col.options.get("currency") or "USD", "symbol": col.options.get("symbol") or "$",
-            "target": _round(target) if target else target, "committed": _round(committed), "investors": investors,
-            "percent": round(committed / target * 100, 1) if target else None,
-            "remaining": _round(max(0.0, target - committed)) if target else None,
-            "graveyard_committed": _round(graveyard), "graveyard_investors": graveyard_investors,
-        })
-
-    return {
-        "committed_total": _round(committed_total),
-        "committed_by_fund": [{"fund_id": f["fund_id"], "name": f["name"], "total": f["committed"]} for f in fund_rows],
-        "currencies": sorted({f["currency"] for f in fund_rows}),
-        "funds": fund_rows,
-        "by_list": by_list,
-        "lists": [{"list": key, "label": ct.LIST_LABELS[key], "count": by_list[key]} for key in ct.LISTS],
-        "list_column_id": list_col.id if list_col else None,
-        "investors": len(live),
-        "by_status": _by_status(status_col, values, lists),
-        "strength_distribution": _strength(strength_col, values),
-        **_pipeline(pipes, funds, values, fund),
-    }
-
-
-def _by_status(col, values: list, lists: list) -> dict | None:
-    if col is None:
-        return None
-    choices = [c["name"] if isinstance(c, dict) else str(c) for c in col.options.get("choices") or []]
-    colors = {c["name"]: c.get("color") for c in col.options.get("choices") or [] if isinstance(c, dict)}
-    counts: dict[str, dict] = {}
-    cid = col.id
-    for (raw, lst), n in Counter(zip([v.get(cid) for v in values], lists)).items():
-        status = raw.strip() if isinstance(raw, str) and raw.strip() else NO_STATUS
-        entry = counts.get(status)
-        if entry is None:
-            entry = counts[status] = {key: 0 for key in ct.LISTS}
-        if lst in entry:
-            entry[lst] += n
-    order = [s for s in choices if s in counts] + sorted(s for s in counts if s not in choices and s != NO_STATUS)
-    if NO_STATUS in counts:
-        order.append(NO_STATUS)
-    return {"column_id": col.id, "name": col.name,
-            "rows": [{"status": s, "empty": s == NO_STATUS, "color": colors.get(s),
-                      "count": sum(counts[s].values()), "by_list": counts[s]} for s in order]}
-
-
-def _strength(col, values: list) -> dict | None:
-    if col is None:
-        return None
-    counts = {level: 0 for level in ct.STRENGTHS}
-    none = 0
-    for level, n in Counter([v.get(col.id) for v in values]).items():
-        if isinstance(level, str) and level in counts:
-            counts[level] += n
-        else:
-            none += n
-    return {"column_id": col.id, "name": col.name, "no_signal": none,
-            "levels": [{"level": level, "color": ct.STRENGTHS[level], "count": counts[level]} for level in ct.STRENGTHS]}
-
-
-def _pipeline(pipes: list, funds: list, values: list, fund: str | None) -> dict:
-    stages = {s: {"stage": s, "count": 0, "expected": 0.0, "weighted": 0.0,
-                  "probability": opportunities.DEFAULT_PROBABILITY[s], "open": s in opportunities.OPEN_STAGES}
-              for s in opportunities.STAGES}
-    for col in pipes:
-        cid = col.id
-        for cell in [v.get(cid) for v in values]:
-            if cell is None or type(cell) is not dict:
-                continue
-            entry = stages.get(cell.get("stage"))
-            if entry is None:
-                continue
-            entry["count"] += 1
-            amount = _amount(cell.get("expected_amount"))
-            if amount:
-                entry["expected"] += amount
-            entry["weighted"] += opportunities.weighted(cell)
-    by_stage = [{**e, "expected": _round(e["expected"]), "weighted": _round(e["weighted"])} for e in stages.values()]
-    names = {c.id: c.name for c in funds}
-    return {
-        "pipeline_weighted": _round(sum(e["weighted"] for e in stages.values() if e["open"])),
-        "pipeline_expected": _round(sum(e["expected"] for e in stages.values() if e["open"])),
-        "pipeline_open": sum(e["count"] for e in stages.values() if e["open"]),
-        "pipeline_by_stage": by_stage,
-        "pipelines": [{"column_id": c.id, "fund_id": c.options["fund_id"], "fund": names.get(c.options["fund_id"]),
-                       "name": c.name} for c in pipes],
-        "pipeline_fund": fund,
-    }
+    def __getitem__(self, rid):
+        row = self.rows.get(rid)
+        if row is None or row.archived_at:
+            raise KeyError(rid)
+        return row
 
 
 # --- activity -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..db import first_change_at
+from ..db import BOUNDS, first_change_at
 
 FUND_SYMBOL = "$"
 LIST_LABELS = {"main": "Main", "follow_up": "Follow-up", "graveyard": "Graveyard", "longshot": "Longshot"}
@@ -296,7 +296,7 @@ def _interactions(conn, team: _Team, since: str, until: str, out: list) -> None:
 
 
 def _changes(conn, team: _Team, since: str, until: str, out: list) -> None:
-    bounds = conn.execute("SELECT min(seq), max(seq) FROM grid_changes").fetchone()
+    bounds = conn.execute(BOUNDS).fetchone()
     if bounds[0] is None:
         return
     first = _seq_from(conn, since, bounds[0], bounds[1] + 1)

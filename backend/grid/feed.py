@@ -52,10 +52,11 @@ class ChangeFeed:
             payload["columns"] = [c.as_dict(i) for i, c in enumerate(view.columns)]
         return payload
 
-    def rows_changed_between(self, since: int, until: int, most: int = 5000) -> set[str] | None:
-        """The investors whose cells, people or life changed after `since` up to `until` (signals
-        aside), for a reader keeping its own index of the grid; None when it should rebuild
-        instead: columns changed, the grid went back (a restore), or more than `most` rows did."""
+    def rows_changed_between(self, since: int, until: int, most: int = 5000, signals: bool = False) -> set[str] | None:
+        """The investors whose cells, people or life changed after `since` up to `until` (their
+        relationship signals too, with `signals`), for a reader keeping its own index of the grid;
+        None when it should rebuild instead: columns changed, the grid went back (a restore), or
+        more than `most` rows did."""
         if since > until:
             return None
         with self.db.read() as conn:
@@ -63,8 +64,8 @@ class ChangeFeed:
                             (since, until)).fetchone():
                 return None
             rows = {r[0] for r in conn.execute(
-                "SELECT DISTINCT investor_id FROM grid_changes WHERE seq > ? AND seq <= ? AND kind != 'signals'"
-                " AND investor_id IS NOT NULL LIMIT ?", (since, until, most + 1))}
+                "SELECT DISTINCT investor_id FROM grid_changes WHERE seq > ? AND seq <= ? AND (? OR kind != 'signals')"
+                " AND investor_id IS NOT NULL LIMIT ?", (since, until, int(signals), most + 1))}
         return None if len(rows) > most else rows
 
     def lookup(self, query: str | None, limit: int = 12) -> list[dict]:

@@ -118,6 +118,17 @@ run(async () => {
     await shot(board, '04-board-after');
     step('probability 35% on Halcyon: its card, the column\u2019s weighted total ($525K) and the server agree');
 
+    // 6. On the board: Add investor, found by typing part of the name.
+    await board.getByRole('button', { name: 'Add investor' }).click();
+    const addBoard = board.getByRole('dialog');
+    await addBoard.getByLabel('Investor').fill('junip');
+    await addBoard.getByRole('option').getByText('Juniper Ventures').click();
+    await addBoard.getByLabel('Stage').selectOption('Diligence');
+    await addBoard.getByRole('button', { name: 'Add to board' }).click();
+    await column(board, 'Diligence').locator('.pl-card', { hasText: 'Juniper Ventures' }).waitFor();
+    await g.waitCell(grid, rows.indexOf(cfg.investors['Juniper Ventures']), cPipe, 'Diligence', 8000);
+    step('Add investor on the board: typed “junip”, picked Juniper Ventures, Diligence; the member’s grid shows it');
+
     for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
       const small = await g.newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
       const p = await small.newPage();
