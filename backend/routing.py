@@ -91,6 +91,7 @@ class Route:
     tag: str = "misc"
     file: str | None = None         # "csv" | "database" | "json": the body is a file (req.body); "mail": streamed (req.stream)
     query: dict | None = None       # declared query parameters (Field specs): typed into req.args
+    errors: Callable[[Any], Any] | None = None  # the body of the core's error replies here (MCP: JSON-RPC)
 
     @property
     def regex(self):

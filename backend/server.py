@@ -29,6 +29,9 @@ from .auth import invites, people, routes as auth_routes, security, service_toke
 from .backups import routes as backup_routes, store as backups
 from .config import ConfigError, Settings, load_settings
 from .dashboard import routes as dashboard_routes, service as dashboard_service
+from .duplicates import routes as duplicates_routes, service as duplicates_service
+from .email_integration import store as email_store
+from .search import indexer as search_indexer
 from .db import Database
 from .digest import routes as digest_routes, scheduler as digest_scheduler, service as digest_service
 from .errors import (ApiError, BadRequest, Forbidden, LengthRequired, MethodNotAllowed, NotFound,
@@ -40,6 +43,7 @@ from .email_integration import (outbound as email_outbound, routes as email_rout
 from .intake import routes as intake_routes, service as intake_service
 from .pipeline import routes as pipeline_routes, service as pipeline_service
 from .interactions import log as interactions, routes as interaction_routes
+from .mcp import protocol as mcp_protocol, routes as mcp_routes, tools as mcp_tools
 from .search import ask, routes as search_routes, service as search_service
 from .tasks import routes as tasks_routes, service as tasks_service
 from .llm import LocalModel
@@ -97,11 +101,19 @@ class App:
             sender=settings.smtp.sender)
         self.invites = invites.Invites(self.db, settings, self.outbox)
         self.intake = intake_service.Intake(self.db, self.grid, tasks=self.tasks)
+        self.duplicates = duplicates_service.Duplicates(self.db, self.grid, self.intake)
+        self.grid.merge_hooks += [  # a merge moves each package's own rows inside its transaction
+            ("email", email_store.move_for_merge, email_store.move_back_for_merge),
+            ("tasks", tasks_service.move_for_merge, tasks_service.move_back_for_merge),
+            ("search", search_indexer.merge_hook, search_indexer.unmerge_hook)]
         self.digest = digest_service.Digests(self.db, settings, self.llm, self.outbox)
         self.search = search_service.Search(self.db, settings, self.llm)  # opens Qdrant on first use
         self.questions = ask.Questions(self.db, self.settings, self.llm)  # /api/ask, /api/query
         self.dashboard = dashboard_service.Dashboard(self.db, self.grid)
         self.feature_requests = feature_requests_service.FeatureRequests(self.db)
+        self.mcp = mcp_protocol.McpServer(self.db, mcp_tools.Tools(self.grid, self.views, self.search, self.questions,
+                                                                   self.interactions, self.pipeline),
+                                          settings.max_body_bytes)  # /api/mcp: the assistants' tools
         self.scheduler: automations.Scheduler | None = None
         self.backup_scheduler: backups.Scheduler | None = None
 
@@ -207,9 +219,11 @@ SYSTEM_ROUTES: list[Route] = [
     Route("GET", "/vendor/{path*}", static_file, PUBLIC, tag="app"),
     Route("GET", "/assets/{path*}", static_file, PUBLIC, tag="app"),
 ]
-ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *backup_routes.ROUTES,
+ROUTES: list[Route] = [*SYSTEM_ROUTES, *auth_routes.ROUTES, *grid_routes.ROUTES, *duplicates_routes.ROUTES,
+                       *backup_routes.ROUTES,
                        *interaction_routes.ROUTES, *email_routes.ROUTES, *intake_routes.ROUTES, *pipeline_routes.ROUTES,
-                       *digest_routes.ROUTES, *search_routes.ROUTES, *dashboard_routes.ROUTES, *tasks_routes.ROUTES, *feature_requests_routes.ROUTES]
+                       *digest_routes.ROUTES, *search_routes.ROUTES, *dashboard_routes.ROUTES, *tasks_routes.ROUTES, *feature_requests_routes.ROUTES,
+                       *mcp_routes.ROUTES]
 ROUTER = Router(ROUTES)
 OPENAPI = openapi_document(ROUTES, grid_routes.SCHEMAS)
 
@@ -325,6 +339,7 @@ class Handler(BaseHTTPRequestHandler):
     _pending = 0            # declared body bytes not read yet
     _expects_continue = False
     _caller_known = False   # the request carried valid credentials
+    _route = None           # the matched route, once known (its `errors` shapes error bodies)
 
     def __getattr__(self, name: str):
         # The base class answers a verb without a do_<VERB> method with 501. Every verb goes
@@ -353,13 +368,14 @@ class Handler(BaseHTTPRequestHandler):
         app: App = self.server.app
         started = time.perf_counter()
         request_id = secrets.token_hex(8)
-        self._pending, self._caller_known = 0, False
+        self._pending, self._caller_known, self._route = 0, False, None
         reply: Reply
         try:
             with app.db.deadline(app.settings.read_timeout_seconds):
                 reply = self._handle(app, method)
         except ApiError as exc:
-            reply = Reply(exc.status, exc.body(), dict(exc.headers))
+            shape = self._route.errors if self._route is not None and self._route.errors else ApiError.body
+            reply = Reply(exc.status, shape(exc), dict(exc.headers))  # a route may answer in its protocol (MCP)
         except Exception:  # a bug, not bad input: log it, answer 500 without internals
             sys.stderr.write(f"[{request_id}] {method} {self.path}\n{traceback.format_exc()}")
             reply = Reply(500, {"error": "internal error; see the server log", "code": "internal",
@@ -479,6 +495,7 @@ class Handler(BaseHTTPRequestHandler):
         if route is None:
             raise MethodNotAllowed(f"{method} is not allowed on {path}; allowed: {', '.join(methods)}",
                                    headers={"Allow": ", ".join(methods)})
+        self._route = route
         if metered:
             app.limiter.hit(route.rate or _bucket(method), ip)
         query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}

@@ -117,8 +117,8 @@ class RunningServer:
                 self.proc.terminate()
             else:
                 self.proc.send_signal(sig)
-            try:
-                self.proc.wait(10)
+            try:  # a kill is safe (every acknowledged write is committed): never wait long for it
+                self.proc.wait(4)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
@@ -334,8 +334,8 @@ class IntakeBot:
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
-            try:
-                self.proc.wait(10)
+            try:  # a kill is safe (every acknowledged write is committed): never wait long for it
+                self.proc.wait(4)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()

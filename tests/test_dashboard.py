@@ -242,3 +242,18 @@ def test_the_grid_figures_kept_between_edits_equal_a_fresh_count(app):
             fresh, _ = GridFigures(grid).figures(grid.view(), narrow)
             assert follows == fresh, (batch, narrow)
     assert follows["investors"] == sum(1 for r in grid.view().rows.values() if not r.archived_at)
+
+
+def test_a_merge_moves_the_touches_the_dashboard_counts(fresh_server):
+    _, admin = fresh_server
+    a = admin.post("/api/fundraising/rows", {"values": {"Name": "Acme Capital"}}).data["id"]
+    b = admin.post("/api/fundraising/rows", {"values": {"Name": "Acme Capital LLC"}}).data["id"]
+    for rid in (a, a, b):
+        assert admin.post(f"/api/fundraising/rows/{rid}/interactions", {"kind": "note", "summary": "Call"}).status == 201
+    notes = lambda: {t["id"]: t["notes"] for t in admin.get("/api/dashboard").data["top_investors"]}
+    assert notes() == {a: 2, b: 1}
+    merged = admin.post(f"/api/fundraising/rows/{b}/merge", {"into": a})
+    assert merged.status == 200, merged
+    assert notes() == {a: 3}
+    assert admin.post(f"/api/fundraising/rows/{b}/unmerge").status == 200
+    assert notes() == {a: 2, b: 1}

@@ -83,6 +83,7 @@ def config(ids: dict, token: str) -> str:
         ("GET", "/api/fundraising/rows/{id}", {"path.id": row}),
         ("PATCH", "/api/fundraising/rows/{id}", {"path.id": row}),
         ("GET", "/api/fundraising/rows/{id}/history", {"path.id": row}),
+        ("POST", "/api/fundraising/rows/{id}/merge-preview", {"path.id": row}),  # merge/unmerge: random ids only
         ("GET", "/api/fundraising/rows/{id}/interactions", {"path.id": row}),
         ("POST", "/api/fundraising/rows/{id}/interactions", {"path.id": plain_row}),
         ("DELETE", "/api/fundraising/rows/{id}", {"path.id": archived_row}),

@@ -54,6 +54,7 @@ class Dashboard:
         self.grid_figures = GridFigures(grid)
         # Set while the start-up warm-up builds the tallies: a request then waits for it rather
         # than building them a second time under its read deadline.
+        self._merges_seen = None  # the merges seen when the tallies were last counted
         self._warming = threading.Event()
         self._warmed = threading.Event()
         db.on_reset(self._forget)
@@ -85,6 +86,12 @@ class Dashboard:
             conn.execute("BEGIN")  # one snapshot for the marks and every read below
             try:
                 marks = self._marks(conn)
+                if marks[-1] != self._merges_seen:
+                    # A merge (or unmerge) moved touches between investors in place: the tallies,
+                    # which follow the logs by what was added, are counted again.
+                    with self.activity.lock:
+                        self.activity.reset()
+                    self._merges_seen = marks[-1]
                 key = (view.seq, view.layout, marks, now.date().isoformat(), today_local.isoformat(), fund)
                 with self._lock:
                     found = self._cache.get(key)
@@ -131,7 +138,8 @@ class Dashboard:
             " (SELECT max(rowid) FROM email_links), (SELECT count(*) FROM email_links WHERE archived_at IS NULL),"
             " (SELECT max(rowid) FROM email_sightings), (SELECT max(rowid) FROM users),"
             " (SELECT max(updated_at) FROM tasks), (SELECT count(*) FROM tasks WHERE archived_at IS NULL AND done = 0),"
-            " (SELECT max(seq) FROM grid_changes)").fetchone()
+            " (SELECT max(seq) FROM grid_changes),"
+            " (SELECT count(*) FROM merges) + (SELECT count(*) FROM merges WHERE undone_at IS NOT NULL)").fetchone()
         return tuple(row)
 
     def _compute(self, conn, view, now: datetime, today_local: date, fund: str | None) -> dict:

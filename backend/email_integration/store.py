@@ -377,3 +377,52 @@ class MailStore:
 
 def _addresses_json(addresses: list) -> str:
     return json.dumps([{"name": a.name or None, "addr": a.addr} for a in addresses if a.addr])
+
+
+# --- a merge of two investors (Grid.merge_hooks, registered by the server) -------------------------
+
+def move_for_merge(conn, actor, merged_id: str, survivor_id: str) -> dict:
+    """Inside a merge's transaction: the merged investor's email links become the survivor's (a
+    message linked to both keeps the survivor's link; the merged one's is archived), and so do its
+    pending proposals and its follow-up drafts. Returns exactly what changed, for unmerge."""
+    now = utc_now()
+    links = conn.execute("SELECT message_id FROM email_links WHERE investor_id = ? AND archived_at IS NULL",
+                         (merged_id,)).fetchall()
+    moved, archived = [], []
+    for (message_id,) in links:
+        if conn.execute("SELECT 1 FROM email_links WHERE message_id = ? AND investor_id = ?",
+                        (message_id, survivor_id)).fetchone():
+            conn.execute("UPDATE email_links SET archived_at = ? WHERE message_id = ? AND investor_id = ?",
+                         (now, message_id, merged_id))
+            archived.append(message_id)
+        else:
+            conn.execute("UPDATE email_links SET investor_id = ? WHERE message_id = ? AND investor_id = ?",
+                         (survivor_id, message_id, merged_id))
+            moved.append(message_id)
+    proposals = [r[0] for r in conn.execute(
+        "SELECT id FROM email_proposals WHERE investor_id = ? AND status = 'pending'", (merged_id,))]
+    conn.executemany("UPDATE email_proposals SET investor_id = ? WHERE id = ?", [(survivor_id, i) for i in proposals])
+    drafts = [r[0] for r in conn.execute(
+        "SELECT id FROM followup_drafts WHERE investor_id = ? AND archived_at IS NULL", (merged_id,))]
+    conn.executemany("UPDATE followup_drafts SET investor_id = ? WHERE id = ?", [(survivor_id, i) for i in drafts])
+    return {"from": merged_id, "to": survivor_id, "moved": moved, "archived": archived, "proposals": proposals,
+            "drafts": drafts, "count": len(moved) + len(archived)}
+
+
+def move_back_for_merge(conn, actor, record: dict) -> dict:
+    """An unmerge: links, proposals and drafts the merge moved go back; links it archived come back."""
+    source, target = record["from"], record["to"]
+    back = 0
+    for message_id in record["moved"]:
+        if not conn.execute("SELECT 1 FROM email_links WHERE message_id = ? AND investor_id = ?",
+                            (message_id, source)).fetchone():
+            back += conn.execute("UPDATE email_links SET investor_id = ? WHERE message_id = ? AND investor_id = ?",
+                                 (source, message_id, target)).rowcount
+    for message_id in record["archived"]:
+        back += conn.execute("UPDATE email_links SET archived_at = NULL WHERE message_id = ? AND investor_id = ?",
+                             (message_id, source)).rowcount
+    conn.executemany("UPDATE email_proposals SET investor_id = ? WHERE id = ? AND investor_id = ?",
+                     [(source, i, target) for i in record["proposals"]])
+    conn.executemany("UPDATE followup_drafts SET investor_id = ? WHERE id = ? AND investor_id = ?",
+                     [(source, i, target) for i in record["drafts"]])
+    return {"count": back}

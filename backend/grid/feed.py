@@ -85,9 +85,11 @@ class ChangeFeed:
     def archived(self) -> dict:
         """Everything archived, for the admin's restore screen."""
         with self.db.read() as conn:
-            investors = [{"id": r[0], "name": r[1] or None, "archived_at": r[2], "archived_by": r[3]} for r in conn.execute(
-                "SELECT id, name, archived_at, archived_by FROM investors WHERE archived_at IS NOT NULL"
-                " ORDER BY archived_at DESC")]
+            investors = [{"id": r[0], "name": r[1] or None, "archived_at": r[2], "archived_by": r[3],
+                          **({"merged_into": {"id": r[4], "name": r[5] or None}} if r[4] else {})} for r in conn.execute(
+                "SELECT i.id, i.name, i.archived_at, i.archived_by, i.merged_into, s.name FROM investors i"
+                " LEFT JOIN investors s ON s.id = i.merged_into WHERE i.archived_at IS NOT NULL"
+                " ORDER BY i.archived_at DESC")]
             columns = [{"id": r[0], "name": r[1], "type": r[2], "archived_at": r[3]} for r in conn.execute(
                 "SELECT id, name, type, archived_at FROM grid_columns WHERE archived_at IS NOT NULL ORDER BY archived_at DESC")]
             views = [{"id": r[0], "name": r[1], "shared": bool(r[2]), "archived_at": r[3]} for r in conn.execute(

@@ -18,9 +18,10 @@ from contextlib import contextmanager
 from typing import Any, Callable
 
 from .. import audit
-from . import column_types as ct, contacts, formula_columns, opportunities, placement
+from . import column_types as ct, contacts, formula_columns, merge, opportunities, placement
 from .cache import Column, GridCache, GridView, Row, _dumps, shed
 from .feed import ChangeFeed
+from .pipeline_cells import PipelineCells
 from ..db import Database, new_id, new_ids, utc_now
 from ..errors import BadRequest, Conflict, NotFound, Unprocessable
 from ..principal import Principal
@@ -67,7 +68,7 @@ def collector_paused():
 
 
 
-class Grid(ChangeFeed):
+class Grid(ChangeFeed, PipelineCells):
     """Reads and writes of the grid. One instance per server."""
 
     def __init__(self, db: Database, on_change: Callable[[int], None] | None = None,
@@ -79,6 +80,9 @@ class Grid(ChangeFeed):
         self.on_change = on_change or (lambda seq: None)
         self.automations = automations  # set by the server: evaluates rules after each edit
         self._graph: tuple[tuple, formula_columns.FormulaGraph] | None = None
+        # (name, on_merge(conn, actor, merged_id, survivor_id) -> record, on_unmerge(conn, actor, record)):
+        # other packages move their own rows inside a merge's transaction (the server registers them).
+        self.merge_hooks: list[tuple[str, Callable, Callable]] = []
 
     # --- loading -------------------------------------------------------------------------------
 
@@ -732,6 +736,9 @@ class Grid(ChangeFeed):
             row = self._row_from_db(conn, columns, row_id)
             if bool(row.archived_at) == archived:
                 raise Conflict(f"investor is already {'archived' if archived else 'live'}")
+            if not archived and merge.merged_into(conn, row_id):
+                raise Conflict("this investor was merged into another; unmerge it to bring both back as they were",
+                               code="merged", row_id=row_id)
             self._archive(conn, actor, row, archived,
                           {"name": row.values.get(next(c.id for c in columns if c.field == "name"))})
             row = self._row_from_db(conn, columns, row_id)
@@ -1091,53 +1098,21 @@ class Grid(ChangeFeed):
             return col.as_dict()
         return self._write(work)
 
-    # --- the pipeline: opportunities are the cells of each fund's pipeline column --------------------
+    def merge_preview(self, row_id: str, into: str) -> dict:
+        """What merging `row_id` into `into` would do (grid/merge.py); writes nothing."""
+        columns = self.view().columns
+        with self.db.read() as conn:
+            return merge.preview(self, conn, columns, row_id, into)
 
-    @staticmethod
-    def _check_pipeline_fund(columns: list[Column], fund_id: str) -> None:
-        fund = next((c for c in columns if c.id == fund_id), None)
-        if fund is None or fund.type != "fund":
-            raise BadRequest(f"options.fund_id {fund_id!r} is not a live fund column", field="options")
-        taken = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
-        if taken:
-            raise Conflict(f"'{fund.name}' already has a pipeline column ('{taken.name}')", column_id=taken.id)
+    def merge_rows(self, actor: Principal, row_id: str, into: str, choices: dict | None = None,
+                   expected_versions: dict | None = None) -> dict:
+        """Merge `row_id` into `into` in one write (grid/merge.py): the survivor, with `merge_id`."""
+        return self._write(lambda conn, columns: merge.merge(self, conn, columns, actor, row_id, into, choices,
+                                                             expected_versions))
 
-    @staticmethod
-    def _check_pipeline_archive(conn, columns: list[Column], col: Column) -> None:
-        """A board must keep its column: refuse to archive one with open cards, or the fund under it."""
-        if col.type == "pipeline":
-            count = opportunities.open_count(conn, col.options.get("fund_id"))
-            if count:
-                raise Conflict(f"'{col.name}' holds {count} opportunit{'y' if count == 1 else 'ies'} on the board;"
-                               " hide it in a view instead, or clear its cells first", code="column_in_use")
-        follower = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == col.id), None)
-        if follower:
-            raise Conflict(f"fund '{col.name}' has the pipeline column '{follower.name}'; archive that first",
-                           code="column_in_use", used_by=[follower.name])
-
-    def set_opportunity(self, actor: Principal, investor_id: str, fund_id: str, change: dict | None,
-                        expected_version: int | None = None, commitment: Any = None) -> tuple[dict, str]:
-        """Edit an investor's opportunity for a fund as a cell of the fund's pipeline column (made
-        on first use), with the commitment written into the fund cell in the same edit when given.
-        Returns (row, pipeline column id)."""
-        def work(conn, columns):
-            fund = next((c for c in columns if c.id == fund_id and c.type == "fund"), None)
-            if fund is None:
-                raise BadRequest(f"fund {fund_id!r} is not a live fund column", field="fund_id")
-            column = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
-            if column is None:
-                taken = {c.name.casefold() for c in columns}
-                name = next(n for n in (f"{fund.name} pipeline", *(f"{fund.name} pipeline {i}" for i in range(2, 99)))
-                            if n.casefold() not in taken)
-                column = self._insert_column(conn, actor, columns, name, "pipeline", {"fund_id": fund_id},
-                                             position=[c.id for c in columns].index(fund_id) + 1)
-                self._reload_columns(conn, rebuild=True)
-                columns = [Column(**{**c.__dict__, "options": dict(c.options)}) for c in self.cache.columns]
-            values = {column.id: change}
-            if commitment is not None:
-                values[fund_id] = commitment
-            return self._edit_row(conn, actor, columns, investor_id, values, expected_version).as_dict(), column.id
-        return self._write(work)
+    def unmerge(self, actor: Principal, row_id: str) -> dict:
+        """Undo the merge of `row_id` (the merged row) in one write: both rows, and the cells kept."""
+        return self._write(lambda conn, columns: merge.unmerge(self, conn, columns, actor, row_id))
 
     def archive_everything(self, actor: Principal) -> dict:
         """Reset: archive every live investor, custom column and view (never deletes anything)."""

@@ -61,6 +61,15 @@ class Intake:
             self._index = (seq, index)
             return index
 
+    def with_index(self, read):
+        """`read(seq, index)` on the index brought up to date, under its lock (a reader walking its
+        buckets, such as the duplicates finder, never sees it change halfway). Returns
+        (grid version the index is at, what `read` returned)."""
+        self.index()
+        with self._index_lock:
+            seq, index = self._index
+            return seq, read(seq, index)
+
     def _columns(self) -> tuple[str, str | None]:
         columns = self.grid.columns()
         return (next(c["id"] for c in columns if c.get("primary")),

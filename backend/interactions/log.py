@@ -12,7 +12,7 @@ from ..errors import BadRequest, NotFound
 from ..principal import Principal
 
 KINDS = ("note", "email", "meeting", "call", "intake", "automation", "import")
-SOURCES = ("ui", "matrix_intake", "gmail", "automation", "import", "api")
+SOURCES = ("ui", "matrix_intake", "gmail", "automation", "import", "api", "mcp")
 FIELDS = "id, investor_id, at, occurred_at, kind, source, actor_type, actor_id, actor_name, summary, body, ref"
 
 
@@ -96,3 +96,19 @@ class InteractionLog:
         """The admin feed: audit entries, automation runs and `backups`, merged newest first;
         with the total and the count from each source."""
         return activity.feed(self.db, backups, limit, offset)
+
+
+def move(conn: sqlite3.Connection, from_id: str, to_id: str) -> list[str]:
+    """A merge: every touch of `from_id` becomes `to_id`'s inside the caller's transaction (the
+    only UPDATE the log's trigger allows: investor_id alone). Returns the ids moved."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM interactions WHERE investor_id = ?", (from_id,))]
+    conn.executemany("UPDATE interactions SET investor_id = ? WHERE id = ?", [(to_id, i) for i in ids])
+    return ids
+
+
+def move_back(conn: sqlite3.Connection, ids: list[str], from_id: str, to_id: str) -> list[str]:
+    """An unmerge: the touches `ids` that are still `from_id`'s go back to `to_id`."""
+    back = [i for i in ids if conn.execute("SELECT 1 FROM interactions WHERE id = ? AND investor_id = ?",
+                                           (i, from_id)).fetchone()]
+    conn.executemany("UPDATE interactions SET investor_id = ? WHERE id = ?", [(to_id, i) for i in back])
+    return back

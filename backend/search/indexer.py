@@ -53,6 +53,25 @@ def request_rebuild(db: Database, actor, how: str) -> None:
         audit.record(conn, actor, "search.rebuild", "search", None, {"via": how})
 
 
+def queue_reindex(conn, investor_ids) -> None:
+    """Inside the caller's transaction (a merge, an unmerge): ask for these investors to be
+    indexed again, every source (their mail and touches moved without a new rowid)."""
+    row = conn.execute("SELECT value FROM search_state WHERE key = 'reindex'").fetchone()
+    queued = set(json.loads(row[0])) if row else set()
+    Indexer._save(conn, {"reindex": json.dumps(sorted(queued | set(investor_ids)))})
+
+
+def merge_hook(conn, actor, merged_id: str, survivor_id: str) -> dict:
+    """`Grid.merge_hooks`: both investors' chunks are made again after a merge (and an unmerge)."""
+    queue_reindex(conn, (merged_id, survivor_id))
+    return {"investors": [merged_id, survivor_id]}
+
+
+def unmerge_hook(conn, actor, record: dict) -> dict:
+    queue_reindex(conn, record["investors"])
+    return {}
+
+
 class Indexer:
     def __init__(self, db: Database, index: ChunkIndex, embed: Embedder | None = None):
         self.db, self.index, self.embed = db, index, embed
@@ -126,10 +145,22 @@ class Indexer:
         done = {"grid": self._follow_grid(cursors["grid_seq"], now["grid_seq"]),
                 "interactions": self._follow_interactions(cursors["interaction_rowid"]),
                 "emails": self._follow_links(cursors["link_rowid"])}
+        if state.get("reindex"):
+            done["reindexed"] = self._reindex(json.loads(state["reindex"]))
         if time.monotonic() - self._last_reconcile > RECONCILE_SECONDS:
             self._last_reconcile = time.monotonic()
             done["reconciled"] = self._scan_all(None)
         return done
+
+    def _reindex(self, ids: list[str]) -> int:
+        """Investors queued by `queue_reindex`: every source again, then off the queue (ids queued
+        meanwhile stay on it)."""
+        self._refresh_investors(sorted(ids), sources.ALL_TYPES, None)
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT value FROM search_state WHERE key = 'reindex'").fetchone()
+            left = sorted(set(json.loads(row[0]) if row else []) - set(ids))
+            self._save(conn, {"reindex": json.dumps(left) if left else ""})
+        return len(ids)
 
     def _follow_grid(self, since: int, until: int) -> int:
         touched = 0

@@ -182,7 +182,7 @@ ENTITIES: dict[str, Entity] = {e.name: e for e in (
         _INV, _INV_NAME,
         Field("kind", "enum", "kind", "what it was", ("note", "email", "meeting", "call", "intake", "automation", "import")),
         Field("source", "enum", "source", "where it was recorded",
-              ("ui", "matrix_intake", "gmail", "automation", "import", "api")),
+              ("ui", "matrix_intake", "gmail", "automation", "import", "api", "mcp")),
         Field("summary", "text", "summary", "its one-line summary"),
         Field("occurred_at", "date", "occurred_at", "when it happened"),
         Field("created_at", "date", "created_at", "when it was recorded"),

@@ -379,3 +379,24 @@ class RuleTasks:
             title = conn.execute("SELECT title FROM tasks WHERE id = ?", (task_id,)).fetchone()[0]
             self.tasks.archive_in(conn, actor, task_id, title, why="automation run undone")
         return reason
+
+
+# --- a merge of two investors (Grid.merge_hooks, registered by the server) -------------------------
+
+def move_for_merge(conn, actor: Principal, merged_id: str, survivor_id: str) -> dict:
+    """Inside a merge's transaction: the merged investor's tasks (open or done) become the
+    survivor's. Returns what unmerge needs."""
+    ids = [r[0] for r in conn.execute("SELECT id FROM tasks WHERE investor_id = ? AND archived_at IS NULL",
+                                      (merged_id,))]
+    now = utc_now()
+    conn.executemany("UPDATE tasks SET investor_id = ?, updated_at = ? WHERE id = ?", [(survivor_id, now, i) for i in ids])
+    return {"ids": ids, "from": merged_id, "to": survivor_id, "count": len(ids)}
+
+
+def move_back_for_merge(conn, actor: Principal, record: dict) -> dict:
+    """An unmerge: the tasks the merge moved go back (those still on the survivor)."""
+    now = utc_now()
+    back = [i for i in record["ids"] if conn.execute("SELECT 1 FROM tasks WHERE id = ? AND investor_id = ?",
+                                                     (i, record["to"])).fetchone()]
+    conn.executemany("UPDATE tasks SET investor_id = ?, updated_at = ? WHERE id = ?", [(record["from"], now, i) for i in back])
+    return {"count": len(back)}

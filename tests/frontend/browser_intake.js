@@ -89,7 +89,7 @@ run(async () => {
     await page.getByRole('link', { name: /Admin → Service tokens/ }).click();
     await page.locator('.table tbody tr', { hasText: 'Matrix intake bot' }).getByRole('button', { name: 'Revoke' }).waitFor();
     await page.getByRole('button', { name: 'New token' }).click();
-    await page.getByRole('textbox', { name: 'Name' }).fill('Spare intake bot');
+    await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Spare intake bot');
     await page.getByRole('dialog').getByRole('button', { name: 'Create token' }).click();
     await page.getByText('Copy the token for “Spare intake bot” now').waitFor();
     await page.locator('.code-line').waitFor();

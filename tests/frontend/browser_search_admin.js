@@ -35,8 +35,11 @@ run(async () => {
     await page.getByRole('button', { name: 'Rebuild the index' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Rebuild' }).click();
     await page.getByText(/Rebuilding the search index/).waitFor();
-    await page.getByText('Up to date').waitFor({ timeout: 60000 });
     const session = await page.evaluate(() => localStorage.getItem('vcrm.token'));
+    await page.getByText('Up to date').waitFor({ timeout: 60000 }).catch(async e => {  // say where the rebuild stood
+      const now = await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).text();
+      throw new Error('the rebuild did not end up to date in 60 s; the server says ' + now + '\n' + e.message);
+    });
     const status = (await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).json()).data;
     expect(status.written >= cfg.written + cfg.chunks, 'the rebuild did not write the index again: ' + JSON.stringify(status));
     await shot(page, '02-rebuilt');

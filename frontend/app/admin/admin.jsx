@@ -542,6 +542,7 @@ function TokensTab() {
       </div>
       {state.data && <div className="table-foot">{plural(activeCount, 'active token')}</div>}
       </div>
+      <McpCard onCreated={() => reload(true)} />
       {modal && <CreateTokenModal onClose={() => setModal(false)} onCreated={t => { setModal(false); setCreated(t); reload(true); toast('Service token “' + t.name + '” created.'); }} />}
       {revoke && (
         <ConfirmDialog title={'Revoke “' + revoke.name + '”?'} confirmLabel="Revoke token"

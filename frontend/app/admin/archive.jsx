@@ -1,7 +1,7 @@
 const ARCHIVE_PAGE = 50;
 const ARCHIVE_SECTIONS = [
   { id: 'investors', title: 'Investors', icon: 'grid', restore: id => '/api/fundraising/rows/' + encodeURIComponent(id) + '/restore',
-    empty: 'No archived investors.', sub: x => (x.archived_by ? 'Archived by ' + x.archived_by : null) },
+    empty: 'No archived investors.', sub: x => (x.merged_into ? 'Merged into ' + (x.merged_into.name || 'another investor') + (x.archived_by ? ' by ' + x.archived_by : '') : x.archived_by ? 'Archived by ' + x.archived_by : null) },
   { id: 'columns', title: 'Columns', icon: 'layers', restore: id => '/api/fundraising/columns/' + encodeURIComponent(id) + '/restore',
     empty: 'No archived columns.', sub: x => (TYPE_META[x.type] || { label: x.type }).label + ' · its values come back with it' },
   { id: 'views', title: 'Views', icon: 'eye', restore: id => '/api/fundraising/views/' + encodeURIComponent(id) + '/restore',

@@ -287,6 +287,7 @@ function RowPanel({ store, rowId, meta, writer, onClose, onStep, onArchive, onRe
           </div>
         </div>
         {ro && <div className="rp-banner"><Icon name="archive" /><span>This investor is archived: hidden from the grid and views.</span><Button size="sm" icon="rotate-ccw" onClick={() => onRestore(row)}>Restore</Button></div>}
+        {!ro && <DuplicateHint investorId={rowId} />}
         <div className="rp-body">
           <section className="rp-section" aria-label="All fields">
             <div className="rp-fields">
