@@ -158,6 +158,11 @@ def columns_by_fund(columns) -> dict[str, str]:
     return {c.options.get("fund_id"): c.id for c in columns if c.type == "pipeline" and c.options.get("fund_id")}
 
 
+def column_for(columns, fund_id: str):
+    """The live pipeline column that follows the fund, or None."""
+    return next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
+
+
 def load_all(conn, columns):
     """(investor id, pipeline column id, value) of every live opportunity with a live column."""
     by_fund = columns_by_fund(columns)

@@ -20,7 +20,7 @@ class PipelineCells:
         fund = next((c for c in columns if c.id == fund_id), None)
         if fund is None or fund.type != "fund":
             raise BadRequest(f"options.fund_id {fund_id!r} is not a live fund column", field="options")
-        taken = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
+        taken = opportunities.column_for(columns, fund_id)
         if taken:
             raise Conflict(f"'{fund.name}' already has a pipeline column ('{taken.name}')", column_id=taken.id)
 
@@ -32,7 +32,7 @@ class PipelineCells:
             if count:
                 raise Conflict(f"'{col.name}' holds {count} opportunit{'y' if count == 1 else 'ies'} on the board;"
                                " hide it in a view instead, or clear its cells first", code="column_in_use")
-        follower = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == col.id), None)
+        follower = opportunities.column_for(columns, col.id)
         if follower:
             raise Conflict(f"fund '{col.name}' has the pipeline column '{follower.name}'; archive that first",
                            code="column_in_use", used_by=[follower.name])
@@ -46,7 +46,7 @@ class PipelineCells:
             fund = next((c for c in columns if c.id == fund_id and c.type == "fund"), None)
             if fund is None:
                 raise BadRequest(f"fund {fund_id!r} is not a live fund column", field="fund_id")
-            column = next((c for c in columns if c.type == "pipeline" and c.options.get("fund_id") == fund_id), None)
+            column = opportunities.column_for(columns, fund_id)
             if column is None:
                 taken = {c.name.casefold() for c in columns}
                 name = next(n for n in (f"{fund.name} pipeline", *(f"{fund.name} pipeline {i}" for i in range(2, 99)))

@@ -14,6 +14,11 @@ from ..principal import Principal
 CARD_FIELDS = ("stage", "expected_amount", "probability", "owner", "close_date")
 
 
+def _builtin(columns, field: str) -> str | None:
+    """The id of the built-in column holding `field` (name, list), if the grid has it."""
+    return next((c.id for c in columns if c.field == field), None)
+
+
 class Pipeline:
     def __init__(self, db: Database, grid: Grid):
         self.db, self.grid = db, grid
@@ -57,7 +62,7 @@ class Pipeline:
         committed = 0
         if fund:
             view = self.grid.view()
-            list_column = next((c.id for c in view.columns if c.field == "list"), None)
+            list_column = _builtin(view.columns, "list")
             with view.lock:
                 rows = [view.rows[rid] for rid in view.order if not view.rows[rid].archived_at]
             # What the fund has in hand, as the grid's footer and the dashboard count it.
@@ -65,7 +70,7 @@ class Pipeline:
                             if (row.values.get(list_column) if list_column else None) != "graveyard")
             if fund["column_id"]:
                 team = self._team()
-                name_column = next((c.id for c in view.columns if c.field == "name"), None)
+                name_column = _builtin(view.columns, "name")
                 column_id = fund["column_id"]
                 cards = [self._card(row, fund, column_id, name_column, list_column, team) for row in rows
                          if row.values.get(column_id)]
@@ -88,8 +93,8 @@ class Pipeline:
         view = self.grid.view()
         fund = next(f for f in self.funds() if f["id"] == fund_id)
         row = view.rows[investor_id]
-        return self._card(row, fund, fund["column_id"], next((c.id for c in view.columns if c.field == "name"), None),
-                          next((c.id for c in view.columns if c.field == "list"), None), self._team())
+        return self._card(row, fund, fund["column_id"], _builtin(view.columns, "name"), _builtin(view.columns, "list"),
+                          self._team())
 
     def _locate(self, opportunity_id: str) -> tuple[str, str]:
         with self.db.read() as conn:
