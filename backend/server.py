@@ -162,6 +162,7 @@ class App:
                 self.grid.grid_response("compact", False, True)
                 self.dashboard.warm()  # its tallies: a first dashboard then reads only what is new
                 self.intake.index()
+                self.duplicates.start()  # its whole pass, in its own thread: the Duplicates screen then reads
             self.dashboard.expect_warm_up()
             threading.Thread(target=warm_up, name="grid-warmup", daemon=True).start()
         self.ready = True

@@ -129,3 +129,74 @@ def test_blocking_finds_what_scoring_every_pair_finds():
         if value >= MIN_SCORE:
             brute[tuple(sorted((x[0], y[0])))] = value
     assert blocked and set(blocked) == set(brute)
+    once, emails = {}, {}  # a whole pass meets each pair once, from its earlier slot
+    for slot in range(len(index.investors)):
+        _pairs_for(index, slot, names, once, later_only=True, emails=emails)
+    assert once == blocked
+
+
+def test_a_whole_pass_runs_in_the_background_with_its_progress(app, monkeypatch):
+    """The first list after a start waits a little for the whole pass, then answers with its
+    progress; a column change starts a new pass, and the pairs found before are shown meanwhile;
+    a reset (a restore) forgets what a pass under way would have stored."""
+    import threading
+
+    from backend.duplicates import service
+    from backend.principal import system
+    who = system("test")
+    t = tag()
+    rows = app.grid.create_rows(who, [{"Name": f"{t} Capital"}, {"Name": f"{t} Capital LLC"}, {"Name": "Lone " + tag()}])
+    gate, real = threading.Event(), service._pairs_for
+    monkeypatch.setattr(service, "_pairs_for", lambda *a, **k: (gate.wait(5), real(*a, **k))[1])
+    dups = app.duplicates
+    dups.start()
+    found, job = dups.found(wait=0.05)
+    assert found is None and job.progress() == {"done": 0, "total": 3}
+    assert dups.list(None, 50, 0) == ([], 0, {"done": 0, "total": 3})
+    gate.set()
+    found, job = dups.found()
+    assert job is None and set(found.pairs) == {tuple(sorted((rows[0]["id"], rows[1]["id"])))}
+    gate.clear()
+    app.grid.create_column(who, "Sector " + t, "text", {})  # the change log says: compare everything again
+    shown, job = dups.found(wait=0.05)
+    assert shown is found and job is not None
+    items, total, progress = dups.list(None, 50, 0)
+    assert total == 1 and progress == {"done": 0, "total": 3}
+    app.db.reset_caches()
+    gate.set()
+    assert job.finished.wait(5)
+    assert dups._found is None  # the pass that ran across the reset stored nothing
+    assert dups.list(None, 50, 0)[1:] == (1, None)
+
+
+def test_the_pairs_kept_between_edits_equal_a_whole_pass(app):
+    """After random renames, new people, archives and restores, the pairs and their ranking kept
+    up to date row by row equal those of a whole pass over the same grid."""
+    from backend.principal import system
+    who = system("test")
+    rng = random.Random(23)
+    t = tag()
+    names = [f"{t} Capital", f"{t} Capital LLC", f"{t} Partners", "Charlie Okafor", "Charles Okafor", "Ann Lee",
+             f"Birch {t}", f"Birch {t} Trust"]
+    rows = [r["id"] for r in app.grid.create_rows(who, [{"Name": rng.choice(names)} for _ in range(30)])]
+    dups = app.duplicates
+    dups.found()
+    for _ in range(8):
+        for _ in range(6):
+            rid, choice = rng.choice(rows), rng.randrange(3)
+            if app.grid.view().rows[rid].archived_at:
+                choice = 2  # an archived investor is only restored
+            if choice == 0:
+                app.grid.update_row(who, rid, {"Name": rng.choice(names)})
+            elif choice == 1:
+                app.grid.update_row(who, rid, {"Contacts": [{"name": "Ann Lee", "email": f"ann@{t}.example"}]})
+            else:
+                app.grid.set_archived(who, rid, not app.grid.view().rows[rid].archived_at)
+        kept, job = dups.found()
+        assert job is None
+        kept_state = (dict(kept.pairs), list(kept.ranking), {k: v for k, v in kept.by_row.items() if v})
+        dups._forget()
+        whole, _ = dups.found()
+        assert kept is not whole
+        assert kept_state == (whole.pairs, whole.ranking, {k: v for k, v in whole.by_row.items() if v})
+    assert whole.pairs

@@ -2,9 +2,12 @@
 "likely the same investor"), plus its ranking and edit distance."""
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from backend.intake.matcher import LIKELY, candidates, edit_distance, name_tokens, person_key, score
+from backend.intake.matcher import (LIKELY, candidates, edit_distance, name_tokens, person_key, score,
+                                    within_two_edits)
 
 JANE = [{"name": "Jane Doe", "email": "jane@acme.com"}]
 CHARLES = [{"name": "Charles Dunn", "email": "cdunn@dunnfamily.com"}]
@@ -200,3 +203,23 @@ def test_an_index_kept_up_to_date_answers_as_a_fresh_one():
                 got = sorted((c.investor_id, c.score) for c in index.candidates(query, email, limit=50))
                 want = sorted((c.investor_id, c.score) for c in fresh.candidates(query, email, limit=50))
                 assert got == want, (step, query, email)
+
+
+def test_within_two_edits_agrees_with_the_edit_distance():
+    rng = random.Random(7)
+    letters = "abc.@"
+    for _ in range(20_000):
+        a = "".join(rng.choice(letters) for _ in range(rng.randint(0, 9)))
+        b = list(a)
+        for _ in range(rng.randint(0, 4)):
+            where = rng.randint(0, len(b))
+            move = rng.choice("ids")
+            if move == "i":
+                b.insert(where, rng.choice(letters))
+            elif b and where < len(b):
+                if move == "d":
+                    del b[where]
+                else:
+                    b[where] = rng.choice(letters)
+        b = "".join(b)
+        assert within_two_edits(a, b) == (edit_distance(a, b) <= 2), (a, b)

@@ -15,10 +15,12 @@ VERSIONS = Field("any", nullable=True, description="{row id: version} as the pre
 
 
 def list_duplicates(req: Request) -> Reply:
-    """Likely duplicate pairs {a, b, score, reasons}, best first (dismissed pairs left out)."""
+    """Likely duplicate pairs {a, b, score, reasons}, best first (dismissed pairs left out). While
+    the grid is still being compared as a whole (after a start or a restore on a large grid),
+    `ready` is false and `progress` {done, total} says how far; the pairs are then those found before."""
     limit, offset = req.args["limit"], req.args["offset"]
-    items, total = req.app.duplicates.list(req.args["investor_id"], limit, offset)
-    return ok(items, total=total, limit=limit, offset=offset)
+    items, total, progress = req.app.duplicates.list(req.args["investor_id"], limit, offset)
+    return ok(items, total=total, limit=limit, offset=offset, ready=progress is None, progress=progress)
 
 
 def dismiss(req: Request) -> Reply:

@@ -8,9 +8,13 @@ Merge, its preview and unmerge are the grid's (`Grid.merge_rows`, grid/merge.py)
 hands them through."""
 from __future__ import annotations
 
+import bisect
+import sys
 import threading
+import time
+import traceback
+from dataclasses import dataclass, field
 from types import SimpleNamespace
-from collections import Counter
 
 from .. import audit
 from ..db import Database, new_id, utc_now
@@ -20,6 +24,7 @@ from ..principal import Principal
 
 BUCKET_MAX = 200   # a match key shared by more investors than this says too little to pair on
 MIN_SCORE = matcher.LIKELY
+PASS_WAIT_SECONDS = 2.0  # a request waits this long for a whole pass before it answers with its progress
 
 
 def _emails(people: list[dict]) -> list[str]:
@@ -31,6 +36,8 @@ def pair_score(x: tuple, y: tuple) -> tuple[float, list[str]]:
     run both ways with each one's name and emails, and with each of its people as the query; and
     two person-named investors whose names differ only by a nickname ("Charlie Dunn", "Charles Dunn")."""
     best: tuple[float, list[str]] = (0.0, [])
+    if y[0] < x[0]:
+        x, y = y, x  # the same reasons whichever of the two asks
     for (_, name, people), (_, other_name, other_people) in ((x, y), (y, x)):
         for email in _emails(people) or [""]:
             found = matcher.score(name, email, other_name, other_people)
@@ -45,18 +52,6 @@ def pair_score(x: tuple, y: tuple) -> tuple[float, list[str]]:
     if len(kx) >= 2 and len(ky) >= 2 and kx[0] == ky[0] and kx[-1] == ky[-1] and best[0] < 0.9:
         best = (0.9, ["same person's name (a nickname)", *best[1]])
     return best
-
-
-def _close(x: str, y: str) -> bool:
-    """Within two edits (the matcher's "email close to"), with a cheap bound first: two edits
-    change at most four letter counts."""
-    if abs(len(x) - len(y)) > 2:
-        return False
-    diff = Counter(x)
-    diff.subtract(y)
-    if sum(map(abs, diff.values())) > 4:
-        return False
-    return matcher.edit_distance(x, y) <= 2
 
 
 def _key(a: str, b: str) -> tuple[str, str]:
@@ -79,10 +74,20 @@ def name_keys(index: matcher.MatchIndex) -> dict[str, set[str]]:
     return names
 
 
-def _pairs_for(index, slot: int, names: dict[str, set[str]], found: dict | None = None) -> dict:
+def _pairs_for(index, slot: int, names: dict[str, set[str]], found: dict | None = None,
+               later_only: bool = False, emails: dict | None = None) -> dict:
     """The likely pairs of the investor in `slot` with those sharing a bucket with it (added to
-    `found`, whose pairs are not scored again)."""
+    `found`, whose pairs are not scored again). A whole pass gives `later_only`: each pair is then
+    met once, from its earlier slot (finding and scoring are symmetric), and `emails` keeps each
+    slot's addresses between the rows that read them."""
     found = {} if found is None else found
+    emails = {} if emails is None else emails
+
+    def emails_of(other: int) -> list[str]:
+        known = emails.get(other)
+        if known is None:
+            known = emails[other] = _emails(index.investors[other][2])
+        return known
     entry = index.investors[slot]
     if entry is None:
         return found
@@ -98,16 +103,19 @@ def _pairs_for(index, slot: int, names: dict[str, set[str]], found: dict | None 
         bucket = index.keys.get(key)
         if bucket and len(bucket) <= BUCKET_MAX:
             (near if key.startswith(("lp:", "ls:")) else others).update(bucket)
-    mine = _emails(entry[2])
+    if later_only:
+        near = {other for other in near if other > slot}
+        others = {other for other in others if other > slot}
+    mine = emails_of(slot)
     for other in near - others:
-        theirs = index.investors[other]
         # the matcher's only reason such a pair can have: an email within two edits (or the same)
-        if theirs is not None and any(_close(x, y) for x in mine for y in _emails(theirs[2])):
+        if index.investors[other] is not None and any(
+                matcher.within_two_edits(x, y) for x in mine for y in emails_of(other)):
             others.add(other)
     for key in {own} | {_name_key(p.get("name") or "") for p in entry[2]}:
         ids = names.get(key) if key else None
         if ids and len(ids) <= BUCKET_MAX:
-            others |= {index.slots[i] for i in ids if i in index.slots}
+            others |= {index.slots[i] for i in ids if i in index.slots and (not later_only or index.slots[i] > slot)}
     for other in others:
         theirs = index.investors[other]
         if other == slot or theirs is None:
@@ -121,77 +129,216 @@ def _pairs_for(index, slot: int, names: dict[str, set[str]], found: dict | None 
     return found
 
 
+class Pass:
+    """A whole pass over the grid, running in its own thread: how far it is, and when it ends."""
+
+    def __init__(self):
+        self.done, self.total = 0, 0
+        self.finished = threading.Event()
+        self.error: BaseException | None = None
+
+    def progress(self) -> dict:
+        return {"done": self.done, "total": self.total}
+
+
+def _rank(pair: tuple[str, str], value: float, name_of) -> tuple:
+    return (-value, name_of(pair[0]).casefold(), name_of(pair[1]).casefold(), pair[0], pair[1])
+
+
+@dataclass
+class Found:
+    """The likely pairs as of grid version `seq`, with `ranking` (best first, then by name) kept
+    sorted as they change, so a page costs what it shows rather than a sort of every pair, and an
+    edit costs its row's pairs rather than a copy of them all. Changed and read under the
+    service's lock."""
+    seq: int
+    pairs: dict[tuple[str, str], tuple[float, list[str]]]
+    names: dict[str, set[str]]  # investors by their own name read as a person's
+    ranking: list[tuple] = field(default_factory=list)
+    rank_of: dict[tuple[str, str], tuple] = field(default_factory=dict)
+    by_row: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, seq: int, pairs: dict, names: dict, index) -> "Found":
+        found, name_of = cls(seq, {}, names), _index_names(index)
+        for pair, value in pairs.items():
+            found.rank_of[pair] = _rank(pair, value[0], name_of)
+            for rid in pair:
+                found.by_row.setdefault(rid, set()).add(pair)
+        found.pairs, found.ranking = pairs, sorted(found.rank_of.values())
+        return found
+
+    def drop_row(self, rid: str) -> None:
+        for pair in self.by_row.pop(rid, ()):
+            if self.pairs.pop(pair, None) is not None:
+                rank = self.rank_of.pop(pair)
+                del self.ranking[bisect.bisect_left(self.ranking, rank)]
+                other = pair[1] if pair[0] == rid else pair[0]
+                self.by_row.get(other, set()).discard(pair)
+
+    def add(self, pair: tuple[str, str], value: tuple[float, list[str]], name_of) -> None:
+        if pair in self.pairs:
+            return
+        self.pairs[pair] = value
+        rank = self.rank_of[pair] = _rank(pair, value[0], name_of)
+        bisect.insort(self.ranking, rank)
+        for rid in pair:
+            self.by_row.setdefault(rid, set()).add(pair)
+
+
+def _index_names(index):
+    return lambda rid: (index.investors[index.slots[rid]][1] if rid in index.slots else "")
+
+
 class Duplicates:
     def __init__(self, db: Database, grid, intake):
         self.db, self.grid, self.intake = db, grid, intake
-        self._pairs: tuple[int, dict, dict] | None = None
+        self._found: Found | None = None
+        self._pass: Pass | None = None
+        self._shown: Found | None = None  # what was found before a whole pass now under way, shown meanwhile
         self._lock = threading.Lock()
         db.on_reset(self._forget)
 
     def _forget(self) -> None:
-        self._pairs = None
-
-    def pairs(self) -> dict[tuple[str, str], tuple[float, list[str]]]:
-        """Every likely pair as of the grid's version, brought up to date incrementally."""
         with self._lock:
-            cached = self._pairs
+            self._found = self._pass = self._shown = None  # a pass under way now stores nothing
 
-            def read(seq, index):
-                changed = None
-                if cached is not None:
-                    changed = set() if cached[0] == seq else self.grid.rows_changed_between(cached[0], seq)
-                if changed is None:  # a whole pass: on a copy, so chat intake's matching never waits for it
-                    return None, SimpleNamespace(investors=list(index.investors), slots=dict(index.slots),
-                                                 keys={k: set(v) for k, v in index.keys.items()})
-                pairs, names = cached[1], cached[2]
-                if not changed:
-                    return (pairs, names), None
-                pairs = {k: v for k, v in pairs.items() if k[0] not in changed and k[1] not in changed}
-                for ids in names.values():
-                    ids -= changed
-                for rid in changed:
-                    slot = index.slots.get(rid)
-                    key = slot is not None and _name_key(index.investors[slot][1])
-                    if key:
-                        names.setdefault(key, set()).add(rid)
-                fresh: dict = {}
-                for rid in changed:
-                    slot = index.slots.get(rid)
-                    if slot is not None:
-                        _pairs_for(index, slot, names, fresh)
-                pairs.update(fresh)
-                return (pairs, names), None
-            seq, (done, copy) = self.intake.with_index(read)
-            if copy is not None:
-                names, pairs = name_keys(copy), {}
-                for slot in range(len(copy.investors)):
-                    _pairs_for(copy, slot, names, pairs)
-                done = (pairs, names)
-            self._pairs = (seq, *done)
-            return done[0]
+    def start(self) -> None:
+        """Begin a whole pass in the background (at start-up), so the first Duplicates screen
+        reads what it found instead of waiting for it."""
+        with self._lock:
+            if self._found is None and self._pass is None:
+                self._begin()
+
+    def _begin(self) -> Pass:
+        job = self._pass = Pass()
+        threading.Thread(target=self._run, args=(job,), name="duplicates-pass", daemon=True).start()
+        return job
+
+    def _run(self, job: Pass) -> None:
+        """The whole pass, on a copy of the match index (chat intake's matching never waits for
+        it); it only reads, so it is safe to stop at any instant."""
+        try:
+            seq, copy = self.intake.with_index(lambda seq, index: SimpleNamespace(
+                investors=list(index.investors), slots=dict(index.slots),
+                keys={k: set(v) for k, v in index.keys.items()}))
+            names, pairs, emails = name_keys(copy), {}, {}
+            job.total = len(copy.investors)
+            for slot in range(job.total):
+                _pairs_for(copy, slot, names, pairs, later_only=True, emails=emails)
+                job.done = slot + 1
+            found = Found.of(seq, pairs, names, copy)
+            with self._lock:
+                if self._pass is job:
+                    self._found, self._pass, self._shown = found, None, None
+        except BaseException as error:  # told to the requests waiting for it; the next one tries again
+            job.error = error
+            with self._lock:
+                if self._pass is job:
+                    self._pass = None
+            sys.stderr.write("duplicates pass failed:\n" + traceback.format_exc())
+        finally:
+            job.finished.set()
+
+    def _catch_up(self) -> Found | None:
+        """What was found, brought to the grid's version by scoring again only the rows changed
+        since (under the lock); None when the change log says to make a whole pass instead."""
+        found = self._found
+
+        def read(seq, index):
+            if found.seq == seq:
+                return found
+            changed = self.grid.rows_changed_between(found.seq, seq)
+            if changed is None:
+                return None
+            for rid in changed:
+                found.drop_row(rid)
+            for ids in found.names.values():
+                ids -= changed
+            for rid in changed:
+                slot = index.slots.get(rid)
+                key = slot is not None and _name_key(index.investors[slot][1])
+                if key:
+                    found.names.setdefault(key, set()).add(rid)
+            fresh: dict = {}
+            for rid in changed:
+                slot = index.slots.get(rid)
+                if slot is not None:
+                    _pairs_for(index, slot, found.names, fresh)
+            name_of = _index_names(index)
+            for pair, value in fresh.items():
+                found.add(pair, value, name_of)
+            found.seq = seq
+            return found
+        _, self._found = self.intake.with_index(read)
+        return self._found
+
+    def found(self, wait: float = PASS_WAIT_SECONDS) -> tuple[Found | None, Pass | None]:
+        """The likely pairs as of the grid's version, and None; or, while a whole pass is still
+        running after `wait` seconds, what was found before it (None on a first pass) and the pass."""
+        deadline = time.monotonic() + wait
+        while True:
+            with self._lock:
+                if self._pass is None and self._found is not None:
+                    before = self._found
+                    caught = self._catch_up()
+                    if caught is not None:
+                        return caught, None
+                    self._shown = before
+                job = self._pass or self._begin()
+                shown = self._shown
+            if not job.finished.wait(max(0.0, deadline - time.monotonic())):
+                return shown, job
+            if job.error is not None:
+                raise job.error
 
     def dismissed(self) -> set[tuple[str, str]]:
         with self.db.read() as conn:
             return {(r[0], r[1]) for r in conn.execute(
                 "SELECT a, b FROM duplicate_dismissals WHERE archived_at IS NULL")}
 
-    def list(self, investor_id: str | None, limit: int, offset: int) -> tuple[list[dict], int]:
-        """Likely pairs, best first, without dismissed ones; with `investor_id`, only its pairs."""
-        pairs, dismissed, view = self.pairs(), self.dismissed(), self.grid.view()
+    def list(self, investor_id: str | None, limit: int, offset: int) -> tuple[list[dict], int, dict | None]:
+        """Likely pairs, best first, without dismissed ones; with `investor_id`, only its pairs; and
+        while a whole pass is still running, its progress (the pairs are then those found before)."""
+        found, job = self.found()
+        progress = job and job.progress()
+        if found is None:
+            return [], 0, progress
+        dismissed, view = self.dismissed(), self.grid.view()
         name_col = next(c.id for c in view.columns if c.field == "name")
-        items = []
-        for (a, b), (value, reasons) in pairs.items():
-            if (a, b) in dismissed or (investor_id and investor_id not in (a, b)):
-                continue
+
+        def live(a: str, b: str) -> bool:
             ra, rb = view.rows.get(a), view.rows.get(b)
-            if ra is None or rb is None or ra.archived_at or rb.archived_at:
-                continue
+            return ra is not None and rb is not None and not ra.archived_at and not rb.archived_at
+
+        with self._lock:  # an edit's catch-up changes `found` in place
+            if investor_id:
+                name_of = lambda rid: str(view.rows[rid].values.get(name_col) or "")
+                ranked = sorted(_rank(k, found.pairs[k][0], name_of) for k in found.by_row.get(investor_id, ())
+                                if k not in dismissed and live(*k))
+                total, page_of = len(ranked), ranked[offset:offset + limit]
+            else:
+                # dismissed pairs are few; a row archived since the pairs' version (while a pass runs) is skipped
+                total = len(found.ranking) - sum(1 for d in dismissed if d in found.pairs)
+                page_of, skipped = [], 0
+                for r in found.ranking:
+                    if (r[3], r[4]) in dismissed or not live(r[3], r[4]):
+                        continue
+                    if skipped < offset:
+                        skipped += 1
+                        continue
+                    page_of.append(r)
+                    if len(page_of) >= limit:
+                        break
+            values = [found.pairs[(r[3], r[4])] for r in page_of]
+        items = []
+        for (_, _, _, a, b), (value, reasons) in zip(page_of, values):
+            ra, rb = view.rows[a], view.rows[b]
             items.append({"a": a, "b": b, "score": value, "reasons": reasons,
                           "a_name": ra.values.get(name_col), "b_name": rb.values.get(name_col),
                           # the one to keep, unless the person swaps: the older row (the newer one is the copy)
                           "into": a if (ra.created_at or "", a) <= (rb.created_at or "", b) else b})
-        items.sort(key=lambda p: (-p["score"], (p["a_name"] or "").casefold(), (p["b_name"] or "").casefold()))
-        return items[offset:offset + limit], len(items)
+        return items, total, progress
 
     def _pair(self, conn, a, b) -> tuple[str, str]:
         if not isinstance(a, str) or not isinstance(b, str) or a == b:

@@ -9,6 +9,7 @@ organisation domain (never free mail) 0.7; otherwise token overlap of the names,
 A score >= LIKELY (0.5) means "likely the same investor"; unrelated names stay below it."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Candidate:
                                                     for p in self.people]}
 
 
+@functools.lru_cache(maxsize=1 << 17)  # names recur in every pair a duplicates pass scores
 def _fold(text: str) -> str:
     """Lower case, accents gone, '&' as 'and', punctuation as spaces."""
     text = unicodedata.normalize("NFKD", (text or "").translate(LETTERS)).encode("ascii", "ignore").decode().lower()
@@ -81,11 +83,17 @@ def _fold(text: str) -> str:
 
 def name_tokens(text: str) -> list[str]:
     """The words of an organisation's name that identify it: no legal suffixes, no dots."""
+    return list(_name_tokens(text))
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def _name_tokens(text: str) -> tuple[str, ...]:
     words = [w.strip(".") for w in _fold(text).split()]
     kept = [w for w in words if w and w not in LEGAL_SUFFIXES and w.replace(".", "") not in LEGAL_SUFFIXES]
-    return [w.replace(".", "") for w in kept if w.replace(".", "")]
+    return tuple(w.replace(".", "") for w in kept if w.replace(".", ""))
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def person_key(text: str) -> tuple[str, ...]:
     """A person's name with nicknames folded ("Charlie Dunn" -> ("charles", "dunn")); apostrophes
     go (O'Neil = ONeil)."""
@@ -106,6 +114,33 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
             return limit
         previous = current
     return min(previous[-1], limit)
+
+
+def within_two_edits(a: str, b: str) -> bool:
+    """Whether two strings are within two edits (the matcher's "email close to"), cheaply: the
+    shared start and end go first (they leave the distance as it is), and two edits leave one of
+    the longer rest's three thirds untouched, so one of them must occur in the other rest before
+    the distance is worth computing."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 2:
+        return False
+    start = 0
+    most = min(len(a), len(b))
+    while start < most and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < most - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    a, b = a[start:len(a) - end], b[start:len(b) - end]
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) <= 2:
+        return True
+    third, two_thirds = len(a) // 3, 2 * len(a) // 3
+    if a[:third] not in b and a[third:two_thirds] not in b and a[two_thirds:] not in b:
+        return False
+    return edit_distance(a, b) <= 2
 
 
 def _overlap(a: list[str], b: list[str]) -> float:
@@ -132,7 +167,7 @@ def score(query: str, email: str, name: str, people: list[dict]) -> tuple[float,
                 continue
             if theirs == address:
                 reasons.append((1.0, f"{person.get('name') or theirs} has this email"))
-            elif "@" in address and edit_distance(theirs, address) <= 2:
+            elif "@" in address and within_two_edits(theirs, address):
                 reasons.append((0.85, f"email close to {theirs}"))
         domain = domain_of(address)
         if "@" in address and domain not in FREE_MAIL_DOMAINS and any(

@@ -25,10 +25,27 @@ run(async () => {
     const ctx = await newContext(browser, { viewport: { width: 1440, height: 900 } });
     const page = await ctx.newPage();
     watch(page, cfg.username);
+    // The first answer says a whole comparison is still running (as after a start on a large
+    // grid, where it takes seconds): the server's own answer with ready false and its progress.
+    let answers = 0;
+    await page.route(/\/api\/fundraising\/duplicates\?limit=/, async (route) => {
+      if (answers++ > 0) return route.continue();
+      const resp = await route.fetch();
+      const body = await resp.json();
+      await route.fulfill({ response: resp, json: { ...body, data: [], total: 0, ready: false, progress: { done: 1200, total: 5000 } } });
+    });
     await signIn(page, '/duplicates');
     await page.getByRole('heading', { name: 'Duplicates' }).waitFor();
+    const bar = page.getByRole('progressbar', { name: 'Comparing investors' });
+    await bar.waitFor();
+    expect(/Comparing 5,000 investors/.test(await bar.innerText()) && await bar.getAttribute('aria-valuenow') === '24',
+      'the progress reads ' + await bar.innerText());
+    await shot(page, '00-comparing');
     const items = page.locator('.dup-item');
-    await items.first().waitFor();
+    await items.first().waitFor();  // asked again by itself, now ready
+    expect(await bar.count() === 0, 'the progress bar stays after the comparison is done');
+    expect(/Showing 2 of 2/.test(await page.locator('.dup-card .table-foot').innerText()), 'the foot does not count the pairs');
+    step('while the grid is compared the screen shows how far, then fills in by itself');
     expect(await page.locator('.dup-item', { hasText: 'Acme Capital LLC' }).count() === 1, 'the Acme pair is not listed');
     expect(await page.locator('.dup-item', { hasText: 'Orchard Trust' }).count() === 1, 'the Orchard pair is not listed');
     await shot(page, '01-list');

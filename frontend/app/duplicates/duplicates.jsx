@@ -24,18 +24,45 @@ function DupScore({ score }) {
   return <span className={cx('dup-score', pct >= 90 ? 'high' : pct >= 70 ? 'mid' : 'low')} title={'Match score ' + pct + '%'}>{pct}%</span>;
 }
 
+// How far the whole comparison is: investors compared of all, as a bar (the list below, if any, is
+// what was found before it began).
+function DupProgress({ progress, shown }) {
+  const total = (progress && progress.total) || 0, done = (progress && progress.done) || 0;
+  const pct = total ? Math.min(100, Math.round(done / total * 100)) : 0;
+  return (
+    <div className="card dup-progress" role="progressbar" aria-label="Comparing investors" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct}>
+      <div className="dup-progress-head">
+        <Icon name="refresh" />
+        <strong>{total ? 'Comparing ' + total.toLocaleString() + ' investors' : 'Reading the grid'}</strong>
+        <span className="spacer" />
+        <span className="dup-progress-count">{total ? done.toLocaleString() + ' done · ' + pct + '%' : ''}</span>
+      </div>
+      <div className="si-bar"><span style={{ width: pct + '%' }} /></div>
+      <p>{shown ? 'Showing the pairs found before; the list refreshes by itself when this is done.' : 'The list fills in by itself when this is done.'}</p>
+    </div>
+  );
+}
+
 function DuplicatesList() {
   const toast = useToast();
-  const [state, setState] = useState({ items: [], total: null, loading: true, error: null });
+  const [state, setState] = useState({ items: [], total: null, loading: true, error: null, ready: true, progress: null });
   const [busy, setBusy] = useState({});
-  const load = useCallback(async () => {
+  const load = useCallback(async (offset) => {
+    offset = offset || 0;
     setState(s => ({ ...s, loading: true, error: null }));
     try {
-      const r = await api('/api/fundraising/duplicates?limit=' + DUP_PAGE);
-      setState({ items: r.data || [], total: r.total || 0, loading: false, error: null });
+      const r = await api('/api/fundraising/duplicates?limit=' + DUP_PAGE + '&offset=' + offset);
+      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0,
+                       loading: false, error: null, ready: r.ready !== false, progress: r.progress || null }));
     } catch (err) { setState(s => ({ ...s, loading: false, error: err })); }
   }, []);
-  useEffect(() => { load(); }, [load]);
+  useEffect(() => { load(0); }, [load]);
+  // While the grid is compared as a whole (after a start or a restore), ask again until it is done.
+  useEffect(() => {
+    if (state.ready || state.loading) return undefined;
+    const timer = setTimeout(() => load(0), 1500);
+    return () => clearTimeout(timer);
+  }, [state.ready, state.loading, load]);
   const dismiss = async (pair) => {
     setBusy(b => ({ ...b, [pair.a + pair.b]: true }));
     try {
@@ -59,9 +86,12 @@ function DuplicatesList() {
         <Button size="sm" variant="ghost" icon="refresh" onClick={load} aria-label="Refresh the list" title="Refresh" />
       </div>
       {state.error && <Callout tone="error" title="Couldn’t load the duplicates">{state.error.message}</Callout>}
+      {!state.ready && <DupProgress progress={state.progress} shown={state.items.length > 0} />}
       <div className="card dup-card">
         {state.loading && state.total === null ? <div className="dup-empty"><Spinner /></div>
-          : !state.items.length ? <div className="dup-empty"><StateIcon icon="check-circle" tone="green" /><p>No likely duplicates. New ones show up here as rows come in.</p></div>
+          : !state.items.length ? (state.ready
+            ? <div className="dup-empty"><StateIcon icon="check-circle" tone="green" /><p>No likely duplicates. New ones show up here as rows come in.</p></div>
+            : <div className="dup-empty"><Spinner /><p>Looking for duplicates…</p></div>)
           : (
             <ul className="dup-list" aria-label="Likely duplicate pairs">
               {state.items.map(pair => (
@@ -79,7 +109,7 @@ function DuplicatesList() {
               ))}
             </ul>
           )}
-        {state.total > state.items.length && <div className="dup-more">{plural(state.total - state.items.length, 'more pair')} after these.</div>}
+        <PagedFoot state={state} load={load} />
       </div>
     </div>
   );

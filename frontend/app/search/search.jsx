@@ -155,11 +155,13 @@ function SearchPalette({ initial, onClose }) {
   const groups = useMemo(() => searchGroups(res.hits), [res.hits]);
   const flat = useMemo(() => groups.flatMap(g => g.hits), [groups]);
   useEffect(() => { setActive(0); }, [res.hits]);
-  useEffect(() => {
+  // Focus in the commit itself, not a timer: the browser runs typing before timers, so the first
+  // letters typed right after `/` or Ctrl-K would land elsewhere (the opening key is prevented).
+  useLayoutEffect(() => {
     const prev = document.activeElement;
-    const t = setTimeout(() => { if (input.current) { input.current.focus(); input.current.select(); } }, 0);
+    if (input.current) { input.current.focus(); input.current.select(); }
     document.body.classList.add('sp-open');
-    return () => { clearTimeout(t); document.body.classList.remove('sp-open'); if (prev && prev.focus && document.contains(prev)) prev.focus(); };
+    return () => { document.body.classList.remove('sp-open'); if (prev && prev.focus && document.contains(prev)) prev.focus(); };
   }, []);
   useEffect(() => {  // keep the highlighted hit in sight
     const el = list.current && list.current.querySelector('[data-active="true"]');
