@@ -11,11 +11,9 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
 
 const harness = require('./harness');
-const { CHROMIUM_ARGS: ARGS } = harness;
-const { base, outDir, step, watch, shot, expect, run } = harness.open('browser_mcp', { shotPrefix: 'mcp-', shotDelay: 250 });
+const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_mcp', { shotPrefix: 'mcp-', shotDelay: 250 });
 const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.MCP_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
@@ -31,75 +29,70 @@ async function rpc(ctx, token, id, method, params) {
   return body.result;
 }
 
-run(async () => {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
-  try {
-    const ctx = await newContext(browser, { viewport: { width: 1440, height: 900 } });
-    const page = await ctx.newPage();
-    watch(page, cfg.username);
-    await signIn(page, '/admin/tokens');
-    const card = page.locator('.mcp-card');
-    await card.getByRole('heading', { name: 'AI assistants (MCP)' }).waitFor();
-    const url = await card.locator('.mcp-endpoint input').inputValue();
-    expect(url === base + '/api/mcp', 'the endpoint reads ' + url + ', not ' + base + '/api/mcp');
-    const placeholder = await card.locator('.mcp-config pre').innerText();
-    expect(placeholder.includes('<your token>') && placeholder.includes(base + '/api/mcp'), 'the snippet before a token: ' + placeholder);
-    await card.scrollIntoViewIfNeeded();
-    await shot(page, '01-card');
-    step('the card names this server\'s endpoint and a placeholder config');
+runBrowser(async (browser) => {
+  const ctx = await newContext(browser, { viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  watch(page, cfg.username);
+  await signIn(page, '/admin/tokens');
+  const card = page.locator('.mcp-card');
+  await card.getByRole('heading', { name: 'AI assistants (MCP)' }).waitFor();
+  const url = await card.locator('.mcp-endpoint input').inputValue();
+  expect(url === base + '/api/mcp', 'the endpoint reads ' + url + ', not ' + base + '/api/mcp');
+  const placeholder = await card.locator('.mcp-config pre').innerText();
+  expect(placeholder.includes('<your token>') && placeholder.includes(base + '/api/mcp'), 'the snippet before a token: ' + placeholder);
+  await card.scrollIntoViewIfNeeded();
+  await shot(page, '01-card');
+  step('the card names this server\'s endpoint and a placeholder config');
 
-    await card.getByLabel('Token name').fill('Claude for Ann');
-    await card.locator('label.checkbox', { hasText: 'Log notes' }).click();
-    await card.getByRole('button', { name: 'Create a token for an assistant' }).click();
-    await card.getByText('Copy the token for “Claude for Ann” now').waitFor();
-    const token = await card.locator('.callout .copy-field input').inputValue();
-    expect(/^vcrm_/.test(token), 'no token shown: ' + token);
-    const snippet = JSON.parse(await card.locator('.mcp-config pre').innerText());
-    const server = snippet.mcpServers['venture-crm'];
-    expect(server.type === 'http' && server.url === base + '/api/mcp' && server.headers['X-API-Key'] === token,
-      'the streamable HTTP config does not hold the new token: ' + JSON.stringify(snippet));
-    const row = page.locator('table tr', { hasText: 'Claude for Ann' });
-    await row.waitFor();
-    const chips = await row.locator('.chip').allInnerTexts();
-    expect(chips.join(' ') === 'grid:read intake:write', 'the new token\'s scopes: ' + chips.join(' '));
-    await shot(page, '02-created');
-    step('one click made a grid:read + intake:write token and filled it into the config');
+  await card.getByLabel('Token name').fill('Claude for Ann');
+  await card.locator('label.checkbox', { hasText: 'Log notes' }).click();
+  await card.getByRole('button', { name: 'Create a token for an assistant' }).click();
+  await card.getByText('Copy the token for “Claude for Ann” now').waitFor();
+  const token = await card.locator('.callout .copy-field input').inputValue();
+  expect(/^vcrm_/.test(token), 'no token shown: ' + token);
+  const snippet = JSON.parse(await card.locator('.mcp-config pre').innerText());
+  const server = snippet.mcpServers['venture-crm'];
+  expect(server.type === 'http' && server.url === base + '/api/mcp' && server.headers['X-API-Key'] === token,
+    'the streamable HTTP config does not hold the new token: ' + JSON.stringify(snippet));
+  const row = page.locator('table tr', { hasText: 'Claude for Ann' });
+  await row.waitFor();
+  const chips = await row.locator('.chip').allInnerTexts();
+  expect(chips.join(' ') === 'grid:read intake:write', 'the new token\'s scopes: ' + chips.join(' '));
+  await shot(page, '02-created');
+  step('one click made a grid:read + intake:write token and filled it into the config');
 
-    const init = await rpc(ctx, token, 1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser-test', version: '1' } });
-    expect(init.serverInfo.name === 'venture-crm', 'initialize: ' + JSON.stringify(init));
-    const tools = (await rpc(ctx, token, 2, 'tools/list')).tools.map(t => t.name);
-    expect(tools.includes('log_note') && tools.includes('get_investor'), 'tools: ' + tools.join(', '));
-    const found = await rpc(ctx, token, 3, 'tools/call', { name: 'get_investor', arguments: { name: cfg.investor } });
-    expect(!found.isError && found.structuredContent.name === cfg.investor, 'get_investor: ' + JSON.stringify(found));
-    step('the token speaks MCP: initialize, ' + tools.length + ' tools, get_investor found ' + cfg.investor);
+  const init = await rpc(ctx, token, 1, 'initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'browser-test', version: '1' } });
+  expect(init.serverInfo.name === 'venture-crm', 'initialize: ' + JSON.stringify(init));
+  const tools = (await rpc(ctx, token, 2, 'tools/list')).tools.map(t => t.name);
+  expect(tools.includes('log_note') && tools.includes('get_investor'), 'tools: ' + tools.join(', '));
+  const found = await rpc(ctx, token, 3, 'tools/call', { name: 'get_investor', arguments: { name: cfg.investor } });
+  expect(!found.isError && found.structuredContent.name === cfg.investor, 'get_investor: ' + JSON.stringify(found));
+  step('the token speaks MCP: initialize, ' + tools.length + ' tools, get_investor found ' + cfg.investor);
 
-    await card.getByRole('button', { name: 'Claude Code' }).click();
-    const code = await card.locator('.mcp-config pre').innerText();
-    expect(code.startsWith('claude mcp add --transport http venture-crm ' + base + '/api/mcp') && code.includes('X-API-Key: ' + token), 'Claude Code: ' + code);
-    await card.getByRole('button', { name: 'Claude Desktop' }).click();
-    const desktop = JSON.parse(await card.locator('.mcp-config pre').innerText()).mcpServers['venture-crm'];
-    expect(desktop.command === 'npx' && desktop.args.includes('mcp-remote') && desktop.env.VCRM_TOKEN === token, 'Claude Desktop: ' + JSON.stringify(desktop));
-    await shot(page, '03-desktop');
-    step('the Claude Code and Claude Desktop snippets hold the token too');
+  await card.getByRole('button', { name: 'Claude Code' }).click();
+  const code = await card.locator('.mcp-config pre').innerText();
+  expect(code.startsWith('claude mcp add --transport http venture-crm ' + base + '/api/mcp') && code.includes('X-API-Key: ' + token), 'Claude Code: ' + code);
+  await card.getByRole('button', { name: 'Claude Desktop' }).click();
+  const desktop = JSON.parse(await card.locator('.mcp-config pre').innerText()).mcpServers['venture-crm'];
+  expect(desktop.command === 'npx' && desktop.args.includes('mcp-remote') && desktop.env.VCRM_TOKEN === token, 'Claude Desktop: ' + JSON.stringify(desktop));
+  await shot(page, '03-desktop');
+  step('the Claude Code and Claude Desktop snippets hold the token too');
 
-    for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-      const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-      const p = await small.newPage();
-      watch(p, cfg.username + ' (' + label + ')');
-      await signIn(p, '/admin/tokens');
-      const c = p.locator('.mcp-card');
-      await c.getByRole('heading', { name: 'AI assistants (MCP)' }).waitFor();
-      await c.scrollIntoViewIfNeeded();
-      await p.waitForTimeout(300);
-      await p.screenshot({ path: path.join(outDir, 'mcp-' + label + '.png') });
-      await c.getByRole('button', { name: 'Claude Desktop' }).click();
-      await p.waitForTimeout(200);
-      await c.locator('.mcp-config').screenshot({ path: path.join(outDir, 'mcp-' + label + '-config.png') });
-      if (label === 'phone') await phoneOverflow(p, 'Admin -> Service tokens');
-      await small.close();
-    }
-    step('tablet and phone screenshots; nothing scrolls sideways on the phone');
-  } finally {
-    await browser.close();
+  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
+    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
+    const p = await small.newPage();
+    watch(p, cfg.username + ' (' + label + ')');
+    await signIn(p, '/admin/tokens');
+    const c = p.locator('.mcp-card');
+    await c.getByRole('heading', { name: 'AI assistants (MCP)' }).waitFor();
+    await c.scrollIntoViewIfNeeded();
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: path.join(outDir, 'mcp-' + label + '.png') });
+    await c.getByRole('button', { name: 'Claude Desktop' }).click();
+    await p.waitForTimeout(200);
+    await c.locator('.mcp-config').screenshot({ path: path.join(outDir, 'mcp-' + label + '-config.png') });
+    if (label === 'phone') await phoneOverflow(p, 'Admin -> Service tokens');
+    await small.close();
   }
+  step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

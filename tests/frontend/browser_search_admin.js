@@ -9,54 +9,47 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { chromium } = require('playwright-core');
 
 const harness = require('./harness');
-const { CHROMIUM_ARGS: ARGS } = harness;
-const { base, outDir, step, watch, shot, expect, run } = harness.open('browser_search_admin', { shotPrefix: 'search-admin-', shotDelay: 250 });
+const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_search_admin', { shotPrefix: 'search-admin-', shotDelay: 250 });
 const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.SEARCH_ADMIN_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
-run(async () => {
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ARGS });
-  try {
-    const ctx = await newContext(browser, { viewport: { width: 1440, height: 900 } });
-    const page = await ctx.newPage();
-    watch(page, cfg.username);
-    await signIn(page, '/settings');
-    await page.locator('.tabs').getByRole('link', { name: 'Search' }).click();
-    await page.getByRole('heading', { name: 'Search index' }).waitFor();
-    await page.getByText('Up to date').waitFor();
-    const chunks = Number((await page.locator('[data-stat="chunks"]').innerText()).replace(/,/g, ''));
-    expect(chunks === cfg.chunks, 'the screen shows ' + chunks + ' chunks, the server ' + cfg.chunks);
-    await shot(page, '01-up-to-date');
-    step('Settings -> Search: up to date with ' + chunks + ' chunks');
-    await page.getByRole('button', { name: 'Rebuild the index' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Rebuild' }).click();
-    await page.getByText(/Rebuilding the search index/).waitFor();
-    const session = await page.evaluate(() => localStorage.getItem('vcrm.token'));
-    await page.getByText('Up to date').waitFor({ timeout: 60000 }).catch(async e => {  // say where the rebuild stood
-      const now = await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).text();
-      throw new Error('the rebuild did not end up to date in 60 s; the server says ' + now + '\n' + e.message);
-    });
-    const status = (await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).json()).data;
-    expect(status.written >= cfg.written + cfg.chunks, 'the rebuild did not write the index again: ' + JSON.stringify(status));
-    await shot(page, '02-rebuilt');
-    step('Rebuild ran in the background and ended up to date (' + status.written + ' chunks written in all)');
-    for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-      const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-      const p = await small.newPage();
-      watch(p, cfg.username + ' (' + label + ')');
-      await signIn(p, '/settings/search');
-      await p.getByRole('heading', { name: 'Search index' }).waitFor();
-      await p.waitForTimeout(300);
-      await p.screenshot({ path: path.join(outDir, 'search-admin-' + label + '.png') });
-      if (label === 'phone') await phoneOverflow(p, 'Settings -> Search', { stillPage: true });
-      await small.close();
-    }
-    step('tablet and phone screenshots; nothing scrolls sideways on the phone');
-  } finally {
-    await browser.close();
+runBrowser(async (browser) => {
+  const ctx = await newContext(browser, { viewport: { width: 1440, height: 900 } });
+  const page = await ctx.newPage();
+  watch(page, cfg.username);
+  await signIn(page, '/settings');
+  await page.locator('.tabs').getByRole('link', { name: 'Search' }).click();
+  await page.getByRole('heading', { name: 'Search index' }).waitFor();
+  await page.getByText('Up to date').waitFor();
+  const chunks = Number((await page.locator('[data-stat="chunks"]').innerText()).replace(/,/g, ''));
+  expect(chunks === cfg.chunks, 'the screen shows ' + chunks + ' chunks, the server ' + cfg.chunks);
+  await shot(page, '01-up-to-date');
+  step('Settings -> Search: up to date with ' + chunks + ' chunks');
+  await page.getByRole('button', { name: 'Rebuild the index' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rebuild' }).click();
+  await page.getByText(/Rebuilding the search index/).waitFor();
+  const session = await page.evaluate(() => localStorage.getItem('vcrm.token'));
+  await page.getByText('Up to date').waitFor({ timeout: 60000 }).catch(async e => {  // say where the rebuild stood
+    const now = await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).text();
+    throw new Error('the rebuild did not end up to date in 60 s; the server says ' + now + '\n' + e.message);
+  });
+  const status = (await (await ctx.request.get(base + '/api/admin/search/status', { headers: { Authorization: 'Bearer ' + session } })).json()).data;
+  expect(status.written >= cfg.written + cfg.chunks, 'the rebuild did not write the index again: ' + JSON.stringify(status));
+  await shot(page, '02-rebuilt');
+  step('Rebuild ran in the background and ended up to date (' + status.written + ' chunks written in all)');
+  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
+    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
+    const p = await small.newPage();
+    watch(p, cfg.username + ' (' + label + ')');
+    await signIn(p, '/settings/search');
+    await p.getByRole('heading', { name: 'Search index' }).waitFor();
+    await p.waitForTimeout(300);
+    await p.screenshot({ path: path.join(outDir, 'search-admin-' + label + '.png') });
+    if (label === 'phone') await phoneOverflow(p, 'Settings -> Search', { stillPage: true });
+    await small.close();
   }
+  step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

@@ -5,6 +5,7 @@
  *
  *   const h = require('./harness').open('browser_x', { usage: 'BASE_URL OUT_DIR', shotDelay: 250 });
  *   h.run(async () => { ... h.watch(page, 'admin'); h.step('...'); await h.shot(page, 'name'); ... });
+ *   h.runBrowser(async (browser) => { ... });   // the same, with Chromium launched and closed
  *
  * `open` reads BASE_URL and OUT_DIR (and any further arguments, in `args`), creates OUT_DIR, and
  * returns `step` (a progress line), `watch` (console errors, page errors and failed requests of
@@ -82,7 +83,20 @@ function open(name, { usage = 'BASE_URL OUT_DIR', shotPrefix = '', shotDelay = 0
     });
   }
 
-  return { base, outDir, args, problems, step, watch, shot, expect, run };
+  // `run` with a headless Chromium launched for the body and closed after it, however it ends.
+  function runBrowser(body) {
+    run(async () => {
+      const { chromium } = require('playwright-core');
+      const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      try {
+        return await body(browser);
+      } finally {
+        await browser.close();
+      }
+    });
+  }
+
+  return { base, outDir, args, problems, step, watch, shot, expect, run, runBrowser };
 }
 
 module.exports = { CHROMIUM_ARGS, PASSWORD, createFirstAdmin, signIn, open };
