@@ -37,6 +37,18 @@ ensure_node_packages() {
   fi
 }
 
+# The StartOS package's toolchain (start9/0.4: the pinned start-sdk, tsc, ncc), for
+# tests/test_startos_package.py; reinstalled only when its lock file changed.
+ensure_start9_packages() {
+  local dir=start9/0.4
+  local want; want=$(sha256sum "$dir/package-lock.json" | cut -c1-16)
+  if [ ! -f "$dir/node_modules/.installed" ] || [ "$(cat "$dir/node_modules/.installed")" != "$want" ]; then
+    log "installing node packages for the StartOS package checks (npm ci in $dir)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$dir/node_modules/.installed"
+  fi
+}
+
 APT_UPDATED=0
 apt_install() {
   local sudo=""
@@ -65,6 +77,7 @@ case "${1:-run}" in
     shift || true
     ensure_venv requirements-test.txt
     ensure_node_packages
+    ensure_start9_packages
     ensure_chromium
     log "running the test suite"
     exec "$VENV/bin/python" -m pytest "$@"

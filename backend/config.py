@@ -66,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRM_EMAIL_ENCRYPTION_KEY", "", "Base64 32-byte key sealing OAuth refresh tokens at rest. Generated into <data dir>/secrets/email.key when unset; separate from CRM_SECRET_KEY."),
     Setting("CRM_GMAIL_OAUTH_CLIENT_ID", "", "OAuth client id for per-user Gmail consent (empty: delegation only)."),
     Setting("CRM_GMAIL_OAUTH_CLIENT_SECRET", "", "OAuth client secret for per-user Gmail consent."),
+    Setting("CRM_GMAIL_SERVICE_ACCOUNT_FILE", "", "A Google service-account key file provided by the host (a StartOS action, a mounted secret). When set and the file exists, Gmail reads the key from it instead of <data dir>/secrets/gmail-service-account.json, and uploading a key in Settings -> Email is refused with 409 `key_managed` (the box manages it; not when it names that very file). Unset: the uploaded key, as before."),
     Setting("CRM_GMAIL_API_URL", "", "Replaces Google's Gmail API base URL, batch requests included (tests and proxies)."),
     Setting("CRM_GOOGLE_TOKEN_URL", "", "Replaces Google's OAuth token endpoint (tests only)."),
     Setting("CRM_GOOGLE_AUTH_URL", "", "Replaces Google's OAuth consent page URL (tests only)."),
@@ -107,6 +108,7 @@ class EmailSettings:
     gmail_api_url: str
     token_url: str
     auth_url: str
+    service_account_file: str = ""  # CRM_GMAIL_SERVICE_ACCOUNT_FILE: the host's key file, if any
 
     @property
     def oauth_enabled(self) -> bool:
@@ -294,6 +296,7 @@ def load_settings(env: dict | None = None) -> Settings:
             gmail_api_url=_url(env, "CRM_GMAIL_API_URL"),
             token_url=_url(env, "CRM_GOOGLE_TOKEN_URL"),
             auth_url=_url(env, "CRM_GOOGLE_AUTH_URL"),
+            service_account_file=env.get("CRM_GMAIL_SERVICE_ACCOUNT_FILE", "").strip(),
         ),
         llm=LLMSettings(
             base_url=_url(env, "CRM_LLM_BASE_URL"),

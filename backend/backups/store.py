@@ -402,10 +402,44 @@ def restore_test(data_dir: Path) -> int:
     return 1 if problems else 0
 
 
+def create_now(data_dir: Path) -> int:
+    """A manual backup from the command line, through the same `Backups.create` as the UI's
+    "Create backup" (the server may keep running: the snapshot is online); prints its file name."""
+    import secrets
+    import sys
+
+    from ..config import ConfigError, load_settings
+    from ..principal import system
+    env = {**os.environ, "CRM_DATA_DIR": str(data_dir)}
+    # A backup signs no token: a throwaway key keeps load_settings from refusing (production
+    # without CRM_SECRET_KEY) or from writing a .secret_key into the data dir.
+    if not env.get("CRM_SECRET_KEY", "").strip():
+        env["CRM_SECRET_KEY"] = secrets.token_urlsafe(48)
+    try:
+        settings = load_settings(env)
+        if not settings.db_path.exists():
+            raise BadRequest(f"there is no database at {settings.db_path} to back up")
+        db = Database(settings.db_path, settings.sqlite_synchronous)
+        try:
+            manifest = Backups(db, settings.data_dir).create("manual", system("command line"),
+                                                             note="python -m backend.backups create")
+        finally:
+            db.close()
+    except (ConfigError, BadRequest, OSError, sqlite3.Error) as exc:
+        print(f"backups create: {getattr(exc, 'message', None) or exc}", file=sys.stderr)
+        return 1
+    print(f"{manifest['id']}.db")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m backend.backups")
     sub = parser.add_subparsers(dest="command", required=True)
     test = sub.add_parser("restore-test", help="restore the newest backup into a scratch dir and verify it")
     test.add_argument("--data-dir", default=os.environ.get("CRM_DATA_DIR", "./data"))
+    make = sub.add_parser("create", help="take a backup now (as the UI's Create backup); prints its file name")
+    make.add_argument("--data-dir", default=os.environ.get("CRM_DATA_DIR", "./data"))
     args = parser.parse_args(argv)
+    if args.command == "create":
+        return create_now(Path(args.data_dir).resolve())
     return restore_test(Path(args.data_dir).resolve())

@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+from pathlib import Path
 from typing import BinaryIO
 
 from . import crypto, gmail, mime, queries, signals
@@ -35,7 +36,7 @@ class EmailCapture:
         self.db, self.grid, self.settings = db, grid, settings
         self.config = settings.email
         secrets_dir = settings.data_dir / "secrets"
-        self.key_path = secrets_dir / "gmail-service-account.json"
+        self.own_key_path = secrets_dir / "gmail-service-account.json"  # where an upload is kept
         self.email_key_path = secrets_dir / "email.key"
         self.mail = MailStore(db, grid, self.config.team_domains, settings.data_dir / "email_attachments",
                               self.config.max_attachment_bytes)
@@ -64,6 +65,25 @@ class EmailCapture:
                 raise Unprocessable(str(exc)) from None
         return self._email_key
 
+    def managed_key_path(self):
+        """The host's key file (CRM_GMAIL_SERVICE_ACCOUNT_FILE) when it exists and is not our own
+        upload's file; None otherwise. Checked on every use: a StartOS action may write it while
+        the server runs."""
+        given = self.config.service_account_file
+        if not given:
+            return None
+        path = Path(given)
+        # The container's entrypoint names the data dir's own file when that is the key it found:
+        # that key is still the UI's to replace.
+        if not path.is_file() or path.resolve() == self.own_key_path.resolve():
+            return None
+        return path
+
+    @property
+    def key_path(self):
+        """Where the service-account key is read: the host's file if it has one, else the upload."""
+        return self.managed_key_path() or self.own_key_path
+
     def service_account(self) -> dict | None:
         """The stored key's identity (never the key), or None."""
         try:
@@ -72,6 +92,10 @@ class EmailCapture:
             return None
 
     def save_service_account_key(self, actor: Principal, body: bytes) -> dict:
+        managed = self.managed_key_path()
+        if managed is not None:
+            raise Conflict(f"the service-account key is managed by the box ({managed}, set by "
+                           "CRM_GMAIL_SERVICE_ACCOUNT_FILE): replace it there, not here", code="key_managed")
         info = parse_json(body, "service-account key")
         if not isinstance(info, dict):
             raise BadRequest("the service-account key must be the JSON object Google gives you")
@@ -79,12 +103,12 @@ class EmailCapture:
             identity = gmail.validate_service_account_key(info)
         except ValueError as exc:
             raise BadRequest(f"not a usable service-account key: {exc}") from None
-        self.key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        partial = self.key_path.with_suffix(".part")
+        self.own_key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        partial = self.own_key_path.with_suffix(".part")
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             json.dump(info, out)
-        os.replace(partial, self.key_path)
+        os.replace(partial, self.own_key_path)
         with self.db.transaction() as conn:
             audit.record(conn, actor, "email.service_account_saved", "email", None, identity)
         return identity
