@@ -123,7 +123,9 @@ class Search:
         thread = self.thread
         return {"enabled": error is None, "mode": self.mode, "chunks": self.indexer.live_chunks(),
                 "indexed": indexed, "pending": self.indexer.pending(),
-                "running": self.indexer.running or self.indexer.progress is not None,
+                # asked for and not yet begun counts: a screen polling after its request never
+                # sees a gap between the request and the pass
+                "running": self.indexer.running or self.indexer.progress is not None or self.indexer.rebuild_requested,
                 "last_error": error or (thread.last_error if thread else None),
                 "rebuild": dict(self.indexer.progress) if self.indexer.progress is not None else None,
                 "location": "server" if self.settings.qdrant_url else "embedded",

@@ -4,19 +4,18 @@
 function SearchIndexTab() {
   const toast = useToast();
   const [st, reload] = useAsync(() => api('/api/admin/search/status').then(r => r.data), []);
-  const [pending, setPending] = useState(false);
   const [confirm, setConfirm] = useState(false);
   const s = st.data;
-  const busy = !!(s && (s.running || s.rebuild || pending));
+  // `running` is true from the request on (a rebuild asked for counts), so the server's word is
+  // enough: a rebuild that ends before the first look simply reads as up to date.
+  const busy = !!(s && (s.running || s.rebuild));
   useEffect(() => {  // while it works, look again every 1.5 s
     if (!busy) return undefined;
     const t = setTimeout(() => reload(true), 1500);
     return () => clearTimeout(t);
   }, [busy, s]); // eslint-disable-line react-hooks/exhaustive-deps
-  useEffect(() => { if (pending && s && (s.rebuild || s.running)) setPending(false); }, [s, pending]);
   const rebuild = async () => {
     await api('/api/admin/search/rebuild', { method: 'POST' });
-    setPending(true);
     toast('Rebuilding the search index. Search keeps working meanwhile.');
     reload(true);
   };
