@@ -12,7 +12,7 @@ PACKAGES = {p.name for p in BACKEND.iterdir() if (p / "__init__.py").exists()}
 # Which capability may use which: a dependency is a promise, so it is listed here on purpose.
 MAY_IMPORT = {"auth": set(), "interactions": set(), "grid": {"interactions"}, "backups": set(), "pipeline": {"grid"},
               "email_integration": {"interactions", "grid"}, "intake": {"email_integration", "interactions"},
-              "digest": set(), "search": set(), "dashboard": {"grid"}, "tasks": {"grid"}, "feature_requests": set(),
+              "digest": set(), "search": {"grid"}, "dashboard": {"grid"}, "tasks": {"grid"}, "feature_requests": set(),
               "mcp": {"interactions", "search"}, "duplicates": {"intake", "grid"}}
 
 

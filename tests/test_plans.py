@@ -630,8 +630,6 @@ def test_schema_describes_what_plans_may_name(world):
 
 # ---------------------------------------------------------------- the pipeline and tasks
 def test_pipeline_and_tasks_answer_exactly(world):
-    from backend.grid.opportunities import DEFAULT_PROBABILITY, STAGES
-    assert plans.STAGE_PROBABILITY == DEFAULT_PROBABILITY and plans.STAGES == STAGES  # one truth, two readers
     cards = rows(world, {"entity": "opportunities", "fields": ["investor_name", "fund", "stage", "probability", "weighted"],
                          "sort": [{"field": "investor_name", "dir": "asc"}]})
     assert cards == [["Acme Capital", "Fund I", "Diligence", 0.4, 800_000.0], ["Birch LP", "Fund II", "Pitch", 0.5, 500_000.0],

@@ -22,6 +22,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ..grid import opportunities
+
 MAX_FIELDS = 20
 MAX_COMPUTED = 8
 MAX_FILTERS = 20
@@ -87,9 +89,9 @@ class Entity:
         return next((f for f in self.fields if f.name == name), None)
 
 
-STAGES = ("Intro", "Pitch", "Diligence", "Soft Circle", "Committed", "Closed", "Passed")
-STAGE_PROBABILITY = {"Intro": 0.1, "Pitch": 0.2, "Diligence": 0.4, "Soft Circle": 0.7, "Committed": 0.9,
-                     "Closed": 1.0, "Passed": 0.0}
+# The pipeline's stages and their default probabilities are the grid's (one truth: a plan's
+# weighted figures must equal the board's and the dashboard's).
+STAGES, STAGE_PROBABILITY = opportunities.STAGES, opportunities.DEFAULT_PROBABILITY
 STAGE_PROBABILITY_SQL = "CASE o.stage " + " ".join(f"WHEN '{s}' THEN {p}" for s, p in STAGE_PROBABILITY.items()) + " END"
 
 # Every source is a CTE over live rows only; later ones build on earlier ones.
