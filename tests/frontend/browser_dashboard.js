@@ -14,7 +14,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_dashboard', { shotPrefix: 'dashboard-', shotDelay: 250 });
-const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.DASHBOARD_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
@@ -77,9 +77,7 @@ runBrowser(async (browser) => {
   expect(await gridCount(page) === cfg.graveyard + ' of ' + cfg.live, 'the graveyard slice did not open the graveyard');
   step('Enter on a focused bar and a click on the graveyard slice open their investors');
 
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')');
     await signIn(p, '/dashboard');
     await p.locator('.dash-kpi .kpi-value').first().waitFor();
@@ -87,7 +85,6 @@ runBrowser(async (browser) => {
     await p.screenshot({ path: path.join(outDir, 'dashboard-' + label + '.png') });
     await p.screenshot({ path: path.join(outDir, 'dashboard-' + label + '-full.png'), fullPage: true });
     if (label === 'phone') await phoneOverflow(p, 'Dashboard', { stillPage: true });
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

@@ -15,7 +15,7 @@ const fs = require('fs');
 
 const harness = require('./harness');
 const { base, step, watch, shot, expect, runBrowser } = harness.open('browser_digest', { shotPrefix: 'digest-', shotDelay: 250 });
-const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.DIGEST_BROWSER_CONFIG || '', 'utf8'));
 const t0 = Date.now();
 
@@ -93,9 +93,7 @@ runBrowser(async (browser) => {
   step('a test email and Send now reached the SMTP server (Gmail not set up: SMTP took over); the log lists both');
 
   /* ---------------- tablet and phone ---------------- */
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')');
     await signIn(p, '/settings/digest');
     await p.getByRole('heading', { name: 'Daily digest' }).waitFor();
@@ -107,8 +105,7 @@ runBrowser(async (browser) => {
     await p.locator('#dg-log-title').scrollIntoViewIfNeeded();
     await p.screenshot({ path: require('path').join(process.argv[3], 'digest-' + label + '-03-log.png') });
     if (label === 'phone') await phoneOverflow(p, 'Settings -> Digest', { stillPage: true });
-    await small.close();
     step(label + ' screenshots taken' + (label === 'phone' ? '; nothing scrolls sideways' : ''));
-  }
+  });
   return 'in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s';
 });

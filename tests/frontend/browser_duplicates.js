@@ -13,7 +13,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_duplicates', { shotPrefix: 'duplicates-', shotDelay: 250 });
-const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.DUPLICATES_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
@@ -95,9 +95,7 @@ runBrowser(async (browser) => {
   await page.getByRole('heading', { name: 'Review a merge' }).waitFor();
   step('the investor panel says "Possible duplicate: Acme Capital" and Review opens the merge');
 
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')');
     await signIn(p, '/duplicates');
     await p.locator('.dup-item').first().waitFor();
@@ -110,7 +108,6 @@ runBrowser(async (browser) => {
     await p.waitForTimeout(300);
     await p.screenshot({ path: path.join(outDir, 'duplicates-review-' + label + '.png') });
     if (label === 'phone') await phoneOverflow(p, 'Review a merge', { stillPage: true });
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

@@ -14,7 +14,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_mcp', { shotPrefix: 'mcp-', shotDelay: 250 });
-const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.MCP_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
@@ -78,9 +78,7 @@ runBrowser(async (browser) => {
   await shot(page, '03-desktop');
   step('the Claude Code and Claude Desktop snippets hold the token too');
 
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')');
     await signIn(p, '/admin/tokens');
     const c = p.locator('.mcp-card');
@@ -92,7 +90,6 @@ runBrowser(async (browser) => {
     await p.waitForTimeout(200);
     await c.locator('.mcp-config').screenshot({ path: path.join(outDir, 'mcp-' + label + '-config.png') });
     if (label === 'phone') await phoneOverflow(p, 'Admin -> Service tokens');
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

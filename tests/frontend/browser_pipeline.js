@@ -125,9 +125,7 @@ runBrowser(async (browser) => {
   await g.waitCell(grid, rows.indexOf(cfg.investors['Juniper Ventures']), cPipe, 'Diligence', 8000);
   step('Add investor on the board: typed “junip”, picked Juniper Ventures, Diligence; the member’s grid shows it');
 
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await g.newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await g.atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.admin.username + ' (' + label + ')');
     await harness.signIn(p, base, cfg.admin.username, cfg.password, '/pipeline?fund=' + cfg.fund_id);
     await card(p, 'Acme Capital').waitFor();
@@ -141,7 +139,6 @@ runBrowser(async (browser) => {
       await column(p, 'Diligence').locator('.pl-card', { hasText: 'Halcyon Family Office' }).waitFor();
       await p.screenshot({ path: path.join(outDir, 'pipeline-phone-moved.png') });
     }
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; on the phone a card moves from its dialog and nothing scrolls sideways');
 });

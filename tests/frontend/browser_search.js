@@ -18,7 +18,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_search', { shotPrefix: 'search-', shotDelay: 250 });
-const { newContext, squash, cellSel, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, squash, cellSel, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.SEARCH_BROWSER_CONFIG || '', 'utf8'));
 const VIEW_NAME = 'Stale investors (90 days)';
 const t0 = Date.now();
@@ -163,9 +163,7 @@ runBrowser(async (browser) => {
   await ctx.close();
 
   /* ---------------- tablet and phone ---------------- */
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')', allow);
     const snap = name => p.screenshot({ path: path.join(outDir, 'search-' + label + '-' + name + '.png') });
     await signIn(p, '/ask');
@@ -176,7 +174,7 @@ runBrowser(async (browser) => {
     await snap('01-palette');
     if (label === 'phone') {
       const box = await palette(p).boundingBox();
-      expect(box && box.width >= viewport.width - 1 && box.height >= viewport.height - 1, 'the palette is not a full-screen sheet on the phone');
+      expect(box && box.width >= p.viewportSize().width - 1 && box.height >= p.viewportSize().height - 1, 'the palette is not a full-screen sheet on the phone');
     }
     await p.getByRole('button', { name: 'Close search' }).click();
     await palette(p).waitFor({ state: 'detached' });
@@ -188,8 +186,7 @@ runBrowser(async (browser) => {
     await p.locator('.ask-answer-foot').scrollIntoViewIfNeeded();
     await snap('03-answer');
     if (label === 'phone') await phoneOverflow(p, 'Ask', { stillPage: true });
-    await small.close();
     step(label + ' screenshots taken' + (label === 'phone' ? '; nothing scrolls sideways' : ''));
-  }
+  });
   return 'in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s';
 });

@@ -12,7 +12,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_search_admin', { shotPrefix: 'search-admin-', shotDelay: 250 });
-const { newContext, phoneOverflow } = require('./grid_page')(base, expect);
+const { newContext, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.SEARCH_ADMIN_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
@@ -40,16 +40,13 @@ runBrowser(async (browser) => {
   expect(status.written >= cfg.written + cfg.chunks, 'the rebuild did not write the index again: ' + JSON.stringify(status));
   await shot(page, '02-rebuilt');
   step('Rebuild ran in the background and ended up to date (' + status.written + ' chunks written in all)');
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')');
     await signIn(p, '/settings/search');
     await p.getByRole('heading', { name: 'Search index' }).waitFor();
     await p.waitForTimeout(300);
     await p.screenshot({ path: path.join(outDir, 'search-admin-' + label + '.png') });
     if (label === 'phone') await phoneOverflow(p, 'Settings -> Search', { stillPage: true });
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

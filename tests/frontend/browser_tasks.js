@@ -16,7 +16,7 @@ const path = require('path');
 
 const harness = require('./harness');
 const { base, outDir, step, watch, shot, expect, runBrowser } = harness.open('browser_tasks', { shotPrefix: 'tasks-', shotDelay: 250 });
-const { cellSel, newContext, apiFor, waitCell, phoneOverflow } = require('./grid_page')(base, expect);
+const { cellSel, newContext, apiFor, waitCell, phoneOverflow, atSmallSizes } = require('./grid_page')(base, expect);
 const cfg = JSON.parse(fs.readFileSync(process.env.TASKS_CONFIG || '', 'utf8'));
 const signIn = (page, where) => harness.signIn(page, base, cfg.username, cfg.password, where);
 
@@ -134,9 +134,7 @@ runBrowser(async (browser) => {
   await waitFor('the panel tick reached the server', async () => (await api.get('/api/tasks?status=done&investor_id=' + cfg.ids['Halcyon Family Office'])).length === 1);
   step('the panel lists the investor\'s open tasks, ticks one done and makes a follow-up for tomorrow');
 
-  for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
-    const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
-    const p = await small.newPage();
+  await atSmallSizes(browser, async (p, label) => {
     watch(p, cfg.username + ' (' + label + ')', (kind, text, rq) => kind === 'request' && /ERR_ABORTED/.test(text) && rq.method() === 'GET');
     await signIn(p, '/tasks');
     await p.getByRole('heading', { name: 'Tasks', level: 1 }).waitFor();
@@ -151,7 +149,6 @@ runBrowser(async (browser) => {
       await p.keyboard.press('Escape');
       await phoneOverflow(p, 'Tasks with the due picker');
     }
-    await small.close();
-  }
+  });
   step('tablet and phone screenshots; nothing scrolls sideways on the phone');
 });

@@ -90,6 +90,19 @@ module.exports = (base, expect) => {
 
   // What a person meets on a phone: can the page (or its content pane) be dragged sideways? With
   // `stillPage`, also: only the content pane scrolls, the page stays put under the bottom bar.
+  // The tablet and phone passes each screen's test makes: a fresh context at each size (touch and
+  // mobile on the phone) handed to `body(page, label)`, closed after it however it ends.
+  async function atSmallSizes(browser, body) {
+    for (const [label, viewport] of [['tablet', { width: 820, height: 1180 }], ['phone', { width: 390, height: 844 }]]) {
+      const small = await newContext(browser, { viewport, isMobile: label === 'phone', hasTouch: label === 'phone' });
+      try {
+        await body(await small.newPage(), label);
+      } finally {
+        await small.close();
+      }
+    }
+  }
+
   async function phoneOverflow(page, what, { stillPage = false } = {}) {
     const [moved, culprit] = await page.evaluate(() => {
       const panes = [document.scrollingElement, document.querySelector('.content')].filter(Boolean);
@@ -107,6 +120,6 @@ module.exports = (base, expect) => {
     expect(down <= 1, what + ': the page itself scrolls down by ' + down + ' px (something outside the content pane)');
   }
 
-  return { squash, cellSel, newContext, apiFor, columnIndex, selectCell, cellText, waitCell, rowValues, waitServer, paste, copy,
+  return { squash, cellSel, newContext, atSmallSizes, apiFor, columnIndex, selectCell, cellText, waitCell, rowValues, waitServer, paste, copy,
     phoneOverflow };
 };
