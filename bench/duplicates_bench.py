@@ -41,6 +41,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def generate(rows: int) -> list[tuple[str, str, list[dict]]]:
     rng = random.Random(1)
     lasts = [a + b + c for a in SYLLABLES for b in SYLLABLES for c in ("", "son", "er")][:900]
@@ -105,7 +112,7 @@ def over_http(investors, runs: int) -> None:
         print(f"whole pass done {time.perf_counter() - started:.1f} s after the server started; "
               f"{len(waits) - 1} requests meanwhile answered with progress, longest {max(waits[:-1] or [0]):.2f} s "
               f"(the first: {first['progress']})")
-        print(f"pairs listed: {resp.json['total']:,}")
+        print(f"pairs listed: {resp.json['total']:,}; server memory (RSS) {rss_mb(srv.proc.pid):,.0f} MB")
         lists, edits = [], []
         for _ in range(runs):
             t0 = time.perf_counter()
