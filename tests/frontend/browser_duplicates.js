@@ -45,7 +45,10 @@ runBrowser(async (browser) => {
   expect(await page.locator('.dup-item', { hasText: 'Acme Capital LLC' }).count() === 1, 'the Acme pair is not listed');
   expect(await page.locator('.dup-item', { hasText: 'Orchard Trust' }).count() === 1, 'the Orchard pair is not listed');
   await shot(page, '01-list');
-  step('the list shows both pairs with their scores and reasons');
+  await page.getByRole('button', { name: 'Refresh the list' }).click();
+  await page.locator('.dup-card .table-foot', { hasText: 'Showing 2 of 2' }).waitFor();
+  expect(await items.count() === 2, 'Refresh did not list the two pairs again');
+  step('the list shows both pairs with their scores and reasons; Refresh reads them again');
 
   await page.locator('.dup-item', { hasText: 'Orchard Trust' }).getByRole('button', { name: 'Dismiss' }).click();
   await page.locator('.dup-item', { hasText: 'Orchard Trust' }).waitFor({ state: 'detached' });

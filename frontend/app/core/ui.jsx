@@ -331,17 +331,21 @@ function usePageTitle(title) {
 
 // A list read a page at a time (`limit`/`offset`): the items so far, the total, and load(offset),
 // where load(0) starts over and load(items.length) brings the next page.
+// A paged list: [state, load(offset), setState]; `state.reply` is the last answer's envelope (for
+// fields beside the page, such as a long job's progress); setState lets a screen drop an item it
+// acted on without reading every page again.
 function usePagedList(path, pageSize) {
-  const [state, setState] = useState({ items: [], total: null, loading: true, error: null });
+  const [state, setState] = useState({ items: [], total: null, loading: true, error: null, reply: null });
   const load = useCallback(async (offset) => {
     setState(s => ({ ...s, loading: true, error: null }));
     try {
       const r = await api(path + (path.includes('?') ? '&' : '?') + 'limit=' + pageSize + '&offset=' + offset);
-      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0, loading: false, error: null }));
+      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0,
+                       loading: false, error: null, reply: r }));
     } catch (err) { setState(s => ({ ...s, loading: false, error: err })); }
   }, [path, pageSize]);
   useEffect(() => { load(0); }, [load]);
-  return [state, load];
+  return [state, load, setState];
 }
 
 // The foot of a paged table: how many of how many, and Load more (with `error`, why the next page failed).

@@ -45,24 +45,15 @@ function DupProgress({ progress, shown }) {
 
 function DuplicatesList() {
   const toast = useToast();
-  const [state, setState] = useState({ items: [], total: null, loading: true, error: null, ready: true, progress: null });
+  const [state, load, setState] = usePagedList('/api/fundraising/duplicates', DUP_PAGE);
   const [busy, setBusy] = useState({});
-  const load = useCallback(async (offset) => {
-    offset = offset || 0;
-    setState(s => ({ ...s, loading: true, error: null }));
-    try {
-      const r = await api('/api/fundraising/duplicates?limit=' + DUP_PAGE + '&offset=' + offset);
-      setState(s => ({ items: offset ? [...s.items, ...(r.data || [])] : (r.data || []), total: r.total || 0,
-                       loading: false, error: null, ready: r.ready !== false, progress: r.progress || null }));
-    } catch (err) { setState(s => ({ ...s, loading: false, error: err })); }
-  }, []);
-  useEffect(() => { load(0); }, [load]);
+  const ready = !state.reply || state.reply.ready !== false;
   // While the grid is compared as a whole (after a start or a restore), ask again until it is done.
   useEffect(() => {
-    if (state.ready || state.loading) return undefined;
+    if (ready || state.loading) return undefined;
     const timer = setTimeout(() => load(0), 1500);
     return () => clearTimeout(timer);
-  }, [state.ready, state.loading, load]);
+  }, [ready, state.loading, load]);
   const dismiss = async (pair) => {
     setBusy(b => ({ ...b, [pair.a + pair.b]: true }));
     try {
@@ -70,7 +61,7 @@ function DuplicatesList() {
       setState(s => ({ ...s, items: s.items.filter(p => p !== pair), total: Math.max(0, s.total - 1) }));
       toast('Not duplicates: ' + (pair.a_name || 'this pair') + ' and ' + (pair.b_name || 'that one') + ' won’t be suggested again', 'success', {
         action: { label: 'Undo', run: async () => {
-          try { await api('/api/fundraising/duplicates/undismiss', { method: 'POST', body: { a: pair.a, b: pair.b } }); load(); }
+          try { await api('/api/fundraising/duplicates/undismiss', { method: 'POST', body: { a: pair.a, b: pair.b } }); load(0); }
           catch (err) { toast('Couldn’t undo: ' + err.message, 'error'); }
         } } });
     } catch (err) { toast('Couldn’t dismiss: ' + err.message, 'error'); }
@@ -83,13 +74,13 @@ function DuplicatesList() {
           <h1>Duplicates</h1>
           <p>Investors that look like the same one: a name but for a legal suffix, a nickname, a person’s email, an organisation’s domain. Review a pair to merge it, or dismiss it.</p>
         </div>
-        <Button size="sm" variant="ghost" icon="refresh" onClick={load} aria-label="Refresh the list" title="Refresh" />
+        <Button size="sm" variant="ghost" icon="refresh" onClick={() => load(0)} aria-label="Refresh the list" title="Refresh" />
       </div>
       {state.error && <Callout tone="error" title="Couldn’t load the duplicates">{state.error.message}</Callout>}
-      {!state.ready && <DupProgress progress={state.progress} shown={state.items.length > 0} />}
+      {!ready && <DupProgress progress={state.reply.progress} shown={state.items.length > 0} />}
       <div className="card dup-card">
         {state.loading && state.total === null ? <div className="dup-empty"><Spinner /></div>
-          : !state.items.length ? (state.ready
+          : !state.items.length ? (ready
             ? <div className="dup-empty"><StateIcon icon="check-circle" tone="green" /><p>No likely duplicates. New ones show up here as rows come in.</p></div>
             : <div className="dup-empty"><Spinner /><p>Looking for duplicates…</p></div>)
           : (
