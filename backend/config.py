@@ -321,3 +321,14 @@ def _url(env: dict, name: str) -> str:
     if value and not value.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must start with http:// or https://, got {value!r}")
     return value
+
+
+def command_settings(data_dir: str | Path, env: dict | None = None) -> Settings:
+    """Settings for an operator's command against `data_dir` (`python -m backend.manage`,
+    `python -m backend.backups create`). Such commands sign no token: without CRM_SECRET_KEY a
+    throwaway key keeps `load_settings` from refusing (production, as in `docker compose exec`) or
+    writing a .secret_key into the data dir."""
+    env = {**(os.environ if env is None else env), "CRM_DATA_DIR": str(data_dir)}
+    if not env.get("CRM_SECRET_KEY", "").strip():
+        env["CRM_SECRET_KEY"] = secrets.token_urlsafe(48)
+    return load_settings(env)

@@ -10,7 +10,7 @@ container's entrypoint and the StartOS actions: `python -m backend.manage COMMAN
   (exit 1); the entrypoint asks this before turning Gmail on.
 
 Every command takes `--data-dir` (default $CRM_DATA_DIR, else ./data) and reads the other
-settings through `config.load_settings`, as the server does.
+settings through `config.command_settings` (the server's `load_settings`, with no signing key needed).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from .auth import people
-from .config import ConfigError, Settings, load_settings
+from .config import ConfigError, Settings, command_settings
 from .db import Database
 from .errors import ApiError
 from .migrate import MigrationError, apply_migrations
@@ -35,15 +35,6 @@ GENERATED_PASSWORD_BYTES = 18  # 24 URL-safe characters
 
 class Refused(Exception):
     """The command cannot do what was asked; the message says why (stderr, exit 1)."""
-
-
-def settings_for(data_dir: str) -> Settings:
-    env = {**os.environ, "CRM_DATA_DIR": data_dir}
-    # These commands sign no token: a throwaway key keeps load_settings from refusing (production
-    # without CRM_SECRET_KEY, as in `docker compose exec`) or writing a .secret_key.
-    if not env.get("CRM_SECRET_KEY", "").strip():
-        env["CRM_SECRET_KEY"] = secrets.token_urlsafe(48)
-    return load_settings(env)
 
 
 def _existing_database(settings: Settings) -> Database:
@@ -138,7 +129,7 @@ def main(argv: list[str] | None = None, stdin=None) -> int:
         if args.command == "gmail-key":
             print(gmail_key(args.file))
             return 0
-        settings = settings_for(args.data_dir)
+        settings = command_settings(args.data_dir)
         if args.command == "migrate":
             print(migrate(settings))
         else:

@@ -405,18 +405,12 @@ def restore_test(data_dir: Path) -> int:
 def create_now(data_dir: Path) -> int:
     """A manual backup from the command line, through the same `Backups.create` as the UI's
     "Create backup" (the server may keep running: the snapshot is online); prints its file name."""
-    import secrets
     import sys
 
-    from ..config import ConfigError, load_settings
+    from ..config import ConfigError, command_settings
     from ..principal import system
-    env = {**os.environ, "CRM_DATA_DIR": str(data_dir)}
-    # A backup signs no token: a throwaway key keeps load_settings from refusing (production
-    # without CRM_SECRET_KEY) or from writing a .secret_key into the data dir.
-    if not env.get("CRM_SECRET_KEY", "").strip():
-        env["CRM_SECRET_KEY"] = secrets.token_urlsafe(48)
     try:
-        settings = load_settings(env)
+        settings = command_settings(data_dir)
         if not settings.db_path.exists():
             raise BadRequest(f"there is no database at {settings.db_path} to back up")
         db = Database(settings.db_path, settings.sqlite_synchronous)
