@@ -29,21 +29,17 @@ ensure_node_packages() {
     log "installing node.js and npm (apt)"
     apt_install nodejs npm
   fi
-  local want; want=$(sha256sum package-lock.json | cut -c1-16)
-  if [ ! -f node_modules/.installed ] || [ "$(cat node_modules/.installed)" != "$want" ]; then
-    log "installing node packages for the front-end checks (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
-    echo "$want" > node_modules/.installed
-  fi
+  npm_ci_in . "the front-end checks"
+  # The StartOS package's toolchain (the pinned start-sdk, tsc, ncc) for tests/test_startos_package.py.
+  npm_ci_in start9/0.4 "the StartOS package checks"
 }
 
-# The StartOS package's toolchain (start9/0.4: the pinned start-sdk, tsc, ncc), for
-# tests/test_startos_package.py; reinstalled only when its lock file changed.
-ensure_start9_packages() {
-  local dir=start9/0.4
+# `npm ci` in a directory only when its package-lock.json changed since the last install there.
+npm_ci_in() {
+  local dir="$1" what="$2"
   local want; want=$(sha256sum "$dir/package-lock.json" | cut -c1-16)
   if [ ! -f "$dir/node_modules/.installed" ] || [ "$(cat "$dir/node_modules/.installed")" != "$want" ]; then
-    log "installing node packages for the StartOS package checks (npm ci in $dir)"
+    log "installing node packages for $what (npm ci in $dir)"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
     echo "$want" > "$dir/node_modules/.installed"
   fi
@@ -77,7 +73,6 @@ case "${1:-run}" in
     shift || true
     ensure_venv requirements-test.txt
     ensure_node_packages
-    ensure_start9_packages
     ensure_chromium
     log "running the test suite"
     exec "$VENV/bin/python" -m pytest "$@"
