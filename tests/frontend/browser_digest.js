@@ -61,17 +61,17 @@ runBrowser(async (browser) => {
   await toggle.click();
   await page.waitForFunction(() => document.querySelector('[role="switch"]').getAttribute('aria-checked') === 'true');
   await page.getByText('The daily digest is on.').waitFor();
-  await page.getByLabel('Send at').selectOption('7');
-  await page.getByLabel('Time zone').selectOption('Europe/Berlin');
+  await page.getByLabel('Send at').selectOption(String(cfg.hour));
+  await page.getByLabel('Time zone').selectOption(cfg.zone);
   await page.getByLabel('Send through').selectOption('gmail');
   await page.getByRole('button', { name: 'Save schedule' }).click();
   await page.getByText('Digest schedule saved.').waitFor();
   const session = await page.evaluate(() => localStorage.getItem('vcrm.token'));
   const policy = await (await ctx.request.get(base + '/api/admin/digest/policy', { headers: { Authorization: 'Bearer ' + session } })).json();
-  expect(policy.data.enabled && policy.data.hour === 7 && policy.data.timezone === 'Europe/Berlin' && policy.data.transport === 'gmail',
+  expect(policy.data.enabled && policy.data.hour === cfg.hour && policy.data.timezone === cfg.zone && policy.data.transport === 'gmail',
     'the server holds ' + JSON.stringify(policy.data));
   expect(/Next digest|within a minute/.test(await page.locator('.dg-state').innerText()), 'the next send time is not shown');
-  step('turned the digest on at 07:00 Europe/Berlin, Gmail first: the server holds it');
+  step('turned the digest on at ' + String(cfg.hour).padStart(2, '0') + ':00 ' + cfg.zone + ', Gmail first: the server holds it');
 
   /* ---------------- a test email, then Send now ---------------- */
   await page.getByRole('button', { name: 'Send test email' }).click();
